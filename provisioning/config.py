@@ -1,0 +1,82 @@
+"""Every default in one mapping.
+
+Secrets have no default: they are read from the instance folder (see ``instance.py``), and a start
+without them fails with a message that says how to create them.
+Any key can be overridden by an environment variable ``PROVISIONING_<KEY>`` (JSON-decoded when it
+parses as JSON) or by the mapping a test passes to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Database: SQLite in the instance folder unless DATABASE_URL says otherwise.
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # production refuses to start without the instance secrets; "development" creates them.
+    "ENV": "production",
+    # Base URL the service is reached at (never taken from the Host header).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+    # API
+    "API_TITLE": "provisioning",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "PAGE_SIZE_DEFAULT": 50,
+    "PAGE_SIZE_MAX": 500,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Tokens
+    "TOKEN_TTL_SECONDS": 12 * 3600,
+    # Password policy: the platform's floor; tenants may only raise it.
+    "PASSWORD_MIN_STRENGTH_DEFAULT": 2,
+    "PASSWORD_MIN_LENGTH": 10,
+    "PASSWORD_EXPIRY_WARNING_DAYS": 7,
+    # Failed logins, counted in the database so that every worker and instance shares the count.
+    # After LOGIN_SLOWDOWN_AFTER failures within the window, each further attempt must wait
+    # 2**(n - LOGIN_SLOWDOWN_AFTER) seconds (429); after LOGIN_LOCK_AFTER failures, refused for
+    # LOGIN_LOCK_SECONDS.
+    "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+    "LOGIN_SLOWDOWN_AFTER": 3,
+    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_SECONDS": 900,
+    # Proxies whose X-Forwarded-* headers are trusted (CIDRs); nobody by default.
+    "TRUSTED_PROXIES": [],
+    # SIP
+    "SIP_PASSWORD_LENGTH": 24,
+    # Logging
+    "LOG_LEVEL": "INFO",
+    "LOG_JSON": False,
+    # Jobs worker
+    "WORKER_POLL_SECONDS": 2.0,
+    "WORKER_LEASE_SECONDS": 60,
+    "JOB_MAX_ATTEMPTS": 5,
+}
+
+
+def _from_env(key: str) -> Any:
+    raw = os.environ.get(f"PROVISIONING_{key}")
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then environment, then the caller's overrides (tests)."""
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        value = _from_env(key)
+        if value is not None:
+            config[key] = value
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if overrides:
+        config.update(overrides)
+    return config

@@ -1,0 +1,3 @@
+from provisioning.common.api import Blueprint
+
+blp = Blueprint("contacts", __name__, description="contacts")

@@ -1,0 +1,54 @@
+"""Encryption of secrets the service must hand out in clear (SIP passwords), with key rotation.
+
+MultiFernet encrypts with the first key and decrypts with any, so a new key can be put in front,
+rows re-encrypted at leisure (``rotate``), and the old key dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+class SecretBox:
+    def __init__(self, keys: tuple[bytes, ...], url_key: bytes) -> None:
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._url_key = url_key
+
+    def encrypt(self, clear: str) -> str:
+        return self._fernet.encrypt(clear.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise RuntimeError("a stored secret cannot be decrypted with the instance keys") from exc
+
+    def rotate(self, token: str) -> str:
+        return self._fernet.rotate(token.encode()).decode()
+
+    def url_secret(self, tenant_id: int, generation: int) -> str:
+        """The tenant's provisioning URL segment; derived, so it is never stored."""
+        mac = hmac.new(self._url_key, f"tenant:{tenant_id}:{generation}".encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+
+def secret_box() -> SecretBox:
+    return current_app.extensions["provisioning.secrets"]
+
+
+def generate_password(length: int = 24) -> str:
+    """Letters and digits only: phones' web forms and .cfg parsers choke on some punctuation."""
+    while True:
+        value = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(
+            c.isdigit() for c in value
+        ):
+            return value

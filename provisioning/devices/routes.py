@@ -1,0 +1,3 @@
+from provisioning.common.api import Blueprint
+
+blp = Blueprint("devices", __name__, description="devices")

@@ -1,0 +1,86 @@
+"""The instance folder: secrets that must never be in the repository or the database.
+
+Layout (mode 0700, files 0600):
+    secrets/encryption-keys   Fernet keys, newest first (rotation keeps old ones decrypting)
+    secrets/url-key           key the tenants' provisioning URL secrets are derived from
+    provisioning.sqlite       the embedded database, unless DATABASE_URL says otherwise
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+class InstanceError(RuntimeError):
+    """The instance folder is missing or incomplete; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class InstanceSecrets:
+    encryption_keys: tuple[bytes, ...]
+    url_key: bytes
+
+
+def secrets_dir(instance_path: str | Path) -> Path:
+    return Path(instance_path) / "secrets"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def create_secrets(instance_path: str | Path) -> bool:
+    """Create whatever secret is missing; return True if anything was created."""
+    root = Path(instance_path)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    sdir = secrets_dir(root)
+    sdir.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(sdir, 0o700)
+    created = False
+    keys = sdir / "encryption-keys"
+    if not keys.exists():
+        _write_private(keys, Fernet.generate_key() + b"\n")
+        created = True
+    url_key = sdir / "url-key"
+    if not url_key.exists():
+        _write_private(url_key, base64.urlsafe_b64encode(secrets.token_bytes(32)) + b"\n")
+        created = True
+    return created
+
+
+def load_secrets(instance_path: str | Path) -> InstanceSecrets:
+    sdir = secrets_dir(instance_path)
+    keys_file, url_file = sdir / "encryption-keys", sdir / "url-key"
+    missing = [p.name for p in (keys_file, url_file) if not p.exists()]
+    if missing:
+        raise InstanceError(
+            f"The instance folder {Path(instance_path).resolve()} lacks {', '.join(missing)}. "
+            "Create the secrets with `provisioning init-instance` (or restore a backup with "
+            "`provisioning restore`); the service does not start without them."
+        )
+    mode = os.stat(sdir).st_mode & 0o777
+    if mode & 0o077:
+        raise InstanceError(f"{sdir} is readable by others (mode {mode:o}); chmod 700 it")
+    keys = tuple(line.strip().encode() for line in keys_file.read_text().splitlines() if line.strip())
+    if not keys:
+        raise InstanceError(f"{keys_file} holds no key")
+    return InstanceSecrets(encryption_keys=keys, url_key=url_file.read_text().strip().encode())
+
+
+def write_encryption_keys(instance_path: str | Path, keys: list[bytes]) -> None:
+    """Replace the key file atomically (rotation)."""
+    target = secrets_dir(instance_path) / "encryption-keys"
+    tmp = target.with_suffix(".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    _write_private(tmp, b"".join(k + b"\n" for k in keys))
+    os.replace(tmp, target)

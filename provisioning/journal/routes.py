@@ -1,0 +1,3 @@
+from provisioning.common.api import Blueprint
+
+blp = Blueprint("journal", __name__, description="journal")

@@ -1,0 +1,3 @@
+from provisioning.common.api import Blueprint
+
+blp = Blueprint("numbers", __name__, description="numbers")
