@@ -11,7 +11,9 @@ import importlib
 import click
 from flask.cli import FlaskGroup
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "provisioning.demo.commands",
+)
 
 
 def _create_app():
