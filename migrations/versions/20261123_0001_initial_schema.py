@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:42:42.693165
+Create Date: 2026-11-23 18:46:21.568213
 
 """
 from alembic import op
@@ -149,6 +149,7 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('personal_number_id', sa.Integer(), nullable=True),
     sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('telephony', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

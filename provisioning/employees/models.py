@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provisioning.common.models import Journaled, TenantOwned, Timestamped, Versioned
@@ -24,8 +24,15 @@ class Employee(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("sites.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # Whether the employee telephones: then a personal number and a SIP account belong to them.
+    telephony: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    personal_number = relationship("PhoneNumber")
+    personal_number = relationship("PhoneNumber", back_populates="holder")
     account = relationship("Account")
     sip_account = relationship("SipAccount", uselist=False, cascade="all, delete-orphan",
                                passive_deletes=True)
+
+    @property
+    def missing_personal_number(self) -> bool:
+        """True after the number of a telephoning employee was terminated: an admin must act."""
+        return bool(self.telephony) and self.personal_number_id is None

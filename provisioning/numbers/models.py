@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, Date, Enum, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provisioning.common.models import Journaled, TenantOwned, Timestamped, Versioned
 from provisioning.extensions import db
@@ -17,7 +17,8 @@ class NumberStatus(enum.StrEnum):
 
 
 class PhoneNumber(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
-    """An E.164 number a tenant owns. Only active (or pending) numbers can be assigned."""
+    """An E.164 number a tenant owns. Only active numbers can be newly assigned; an assigned one
+    stays with its employee while pending deactivation, until its termination date."""
 
     __tablename__ = "phone_numbers"
 
@@ -31,3 +32,6 @@ class PhoneNumber(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     termination_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # Options the number carries (caller-ID name, forwarding, ...); dropped on exchange.
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # The employee whose personal number this is (at most one: the column there is unique).
+    holder = relationship("Employee", back_populates="personal_number", uselist=False)

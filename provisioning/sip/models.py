@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provisioning.common.models import Journaled, TenantOwned, Timestamped, Versioned
 from provisioning.extensions import db
@@ -21,3 +21,10 @@ class SipAccount(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     username: Mapped[str] = mapped_column(String(64))
     password_encrypted: Mapped[str] = mapped_column(String(512))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    # The SIP domain is the tenant's; read through this, never copied.
+    tenant = relationship("Tenant", viewonly=True)
+
+    @property
+    def domain(self) -> str:
+        return self.tenant.sip_domain
