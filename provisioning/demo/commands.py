@@ -1,1 +1,57 @@
-COMMANDS: list = []
+"""`provisioning demo-run`: what `make run` ends with."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from provisioning.demo.seed import CREDENTIALS_FILE, load_credentials, seed_demo
+from provisioning.server import default_workers, gunicorn_spec, worker_spec
+from provisioning.supervisor import Supervisor
+
+
+def _show(creds: dict, instance_path: str, base_url: str) -> None:
+    click.echo("")
+    click.echo(f"Demo tenant ready. Credentials (also in {instance_path}/{CREDENTIALS_FILE}):")
+    for role in ("superadmin", "user", "operator"):
+        entry = creds[role]
+        click.echo(f"  {role:<10} {entry['username']:<14} {entry['password']}")
+    click.echo(f"API: {base_url}/api/v1/openapi.json   (README: 'Try it')")
+    click.echo("")
+
+
+@click.command("demo-run")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; loopback unless you mean otherwise.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="Web worker processes (default: cores).")
+@with_appcontext
+def demo_run(host: str, port: int, workers: int | None) -> None:
+    """Set up the instance, migrate, seed the demo tenant once, and serve in the foreground."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException(
+            "demo-run seeds demo data and is for development: set PROVISIONING_ENV=development "
+            "(make run does). In production use `provisioning serve`."
+        )
+    instance = current_app.instance_path
+    upgrade()
+    seed_demo(instance)
+    creds = load_credentials(instance)
+    base_url = f"http://{host}:{port}"
+    if creds:
+        _show(creds, instance, base_url)
+    os.environ["PROVISIONING_PUBLIC_BASE_URL"] = json.dumps(base_url)
+    os.environ.setdefault("PROVISIONING_INSTANCE", instance)
+    supervisor = Supervisor([
+        gunicorn_spec(host, port, workers or default_workers(), threads=4),
+        worker_spec(),
+    ])
+    raise SystemExit(supervisor.run())
+
+
+COMMANDS = [demo_run]

@@ -1,0 +1,40 @@
+"""The processes of one service instance, as the supervisor runs them in production."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from provisioning import REPO_ROOT
+from provisioning.supervisor import ProcessSpec
+
+
+def _console_script() -> str:
+    beside = Path(sys.executable).with_name("provisioning")
+    return str(beside) if beside.exists() else (shutil.which("provisioning") or "provisioning")
+
+
+def gunicorn_spec(host: str, port: int, workers: int, threads: int) -> ProcessSpec:
+    # gthread: phones open a new connection per file; threads keep a slow client from holding
+    # a whole worker. Access logging is the application's own (redacted), so gunicorn's is off.
+    argv = [
+        sys.executable, "-m", "gunicorn", "wsgi:app",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+        "--graceful-timeout", "10", "--timeout", "30", "--keep-alive", "5",
+        "--max-requests", "20000", "--max-requests-jitter", "2000",
+        "--chdir", str(REPO_ROOT),
+        "--no-control-socket",  # gunicorn 27 would share one socket in $HOME between instances
+        "--preload",
+    ]
+    return ProcessSpec(name="web", argv=argv)
+
+
+def worker_spec() -> ProcessSpec:
+    return ProcessSpec(name="jobs", argv=[_console_script(), "worker"])
+
+
+def default_workers() -> int:
+    return max(2, (os.cpu_count() or 1))
