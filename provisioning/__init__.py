@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application, step by step; tests pass a mapping of overrides."""
     from provisioning import api, database, errors, health, logs
     from provisioning.accounts import auth
+    from provisioning.common import scoping
     from provisioning.config import build_config
     from provisioning.crypto import SecretBox
     from provisioning.extensions import db, migrate
@@ -55,5 +56,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
+    scoping.init_app(app)
     app.register_blueprint(health.bp)
     return app
