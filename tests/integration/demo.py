@@ -1,0 +1,82 @@
+"""Start the demo exactly as `make run` does (demo-run), on a free port and a private instance."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from provisioning import REPO_ROOT
+
+BIN = REPO_ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Demo:
+    """The demo service as a child process group; stopped (and waited for) on exit."""
+
+    def __init__(self, instance: Path, port: int | None = None, env: dict | None = None) -> None:
+        self.instance = instance
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PROVISIONING_ENV": "development",
+            "PROVISIONING_INSTANCE": str(instance),
+            "PROVISIONING_URL": self.base_url,
+            "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+            **(env or {}),
+        }
+        self.env.pop("DATABASE_URL", None)
+        self.proc: subprocess.Popen | None = None
+        self.log = instance.parent / f"demo-{self.port}.log"
+
+    def start(self, timeout: float = 90) -> Demo:
+        self.instance.mkdir(parents=True, exist_ok=True)
+        logfile = open(self.log, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [str(BIN / "provisioning"), "demo-run", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", "2"],
+            cwd=REPO_ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"demo exited early:\n{self.log.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"demo not ready in {timeout}s:\n{self.log.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> Demo:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
