@@ -1,4 +1,4 @@
-"""Factories for employees, phone numbers and SIP accounts (they commit, like tests/factories.py)."""
+"""Factories for employees, phone numbers and SIP accounts; they commit, like tests/factories.py."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from provisioning.numbers.schemas import (
 )
 
 blp = Blueprint("numbers", __name__, url_prefix="/numbers",
-                description="A tenant's phone numbers and their lifecycle; operators add and remove them")
+                description="A tenant's phone numbers and their lifecycle; operators add "
+                            "and remove them")
 
 
 @blp.route("", methods=["GET"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from provisioning.crypto import generate_password, secret_box
 from provisioning.employees.models import Employee
@@ -51,8 +51,11 @@ def ensure_sip_account(employee: Employee) -> SipAccount:
 
 
 def remove_sip_account(employee: Employee) -> None:
-    # delete-orphan on the relationship deletes the row (and the journal records it).
+    account = employee.sip_account
     employee.sip_account = None
+    # Deleted explicitly, not left to the database's cascade: the journal must see it go.
+    if account is not None and inspect(account).persistent:
+        db.session.delete(account)
 
 
 def get_sip_account(employee: Employee) -> SipAccount:
@@ -64,8 +67,10 @@ def get_sip_account(employee: Employee) -> SipAccount:
 def set_enabled(employee: Employee, enabled: bool) -> SipAccount:
     account = get_sip_account(employee)
     if enabled and employee.personal_number_id is None:
-        raise ValidationFailed("A SIP account cannot work without a personal number; assign one first",
-                               error_id="personal_number_required")
+        raise ValidationFailed(
+            "A SIP account cannot work without a personal number; assign one first",
+            error_id="personal_number_required",
+        )
     account.enabled = enabled
     db.session.flush()
     return account

@@ -100,7 +100,8 @@ def test_admin_sets_flat_settings_and_nested_ones_are_refused(client):
     admin = make_account(Role.ADMIN, tenant)
     number = make_number(tenant)
     h = headers_for(admin)
-    settings = {"caller_id_name": "Sales", "forward_to": "+4930999", "ring_seconds": 20, "dnd": False}
+    settings = {"caller_id_name": "Sales", "forward_to": "+4930999", "ring_seconds": 20,
+                "dnd": False}
     r = client.patch(f"/api/v1/numbers/{number.id}", headers=h, json={"settings": settings})
     assert r.status_code == 200 and r.json["settings"] == settings
     for bad in ({"nested": {"a": 1}}, {"list": [1]}, {"nothing": None}, {"ratio": 1.5},
@@ -124,4 +125,5 @@ def test_operator_removes_only_an_inactive_unassigned_number(client):
     assert db.session.get(PhoneNumber, idle.id) is None
     admin = make_account(Role.ADMIN, tenant)
     spare = make_number(tenant, status=NumberStatus.INACTIVE)
-    assert client.delete(f"/api/v1/numbers/{spare.id}", headers=headers_for(admin)).status_code == 403
+    r = client.delete(f"/api/v1/numbers/{spare.id}", headers=headers_for(admin))
+    assert r.status_code == 403

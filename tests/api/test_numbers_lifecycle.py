@@ -127,10 +127,11 @@ def test_exchange_needs_an_inactive_replacement_of_the_same_tenant(client):
     old = make_number(tenant)
     h = _admin_headers(tenant)
     busy = make_number(tenant)
-    r = client.post(f"/api/v1/numbers/{old.id}/exchange", headers=h, json={"replacement_id": busy.id})
+    url = f"/api/v1/numbers/{old.id}/exchange"
+    r = client.post(url, headers=h, json={"replacement_id": busy.id})
     assert r.status_code == 409 and r.json["error_id"] == "replacement_not_inactive"
     foreign = make_number(other, status=NumberStatus.INACTIVE)
-    r = client.post(f"/api/v1/numbers/{old.id}/exchange", headers=h, json={"replacement_id": foreign.id})
+    r = client.post(url, headers=h, json={"replacement_id": foreign.id})
     assert r.status_code == 404
     operator_h = headers_for(make_account(Role.OPERATOR))
     r = client.post(f"/api/v1/numbers/{old.id}/exchange", headers=operator_h,
@@ -176,7 +177,8 @@ def test_after_termination_the_employee_shows_the_missing_number_and_can_get_a_n
     assert r.json["missing_personal_number"] is True and r.json["personal_number"] is None
     assert r.json["sip_account"]["enabled"] is False
     # Still editable while an admin looks for a number.
-    r = client.patch(f"/api/v1/employees/{employee.id}", headers=h, json={"display_name": "Renamed"})
+    r = client.patch(f"/api/v1/employees/{employee.id}", headers=h,
+                     json={"display_name": "Renamed"})
     assert r.status_code == 200, r.json
     fresh = make_number(tenant)
     r = client.put(f"/api/v1/employees/{employee.id}/personal-number", headers=h,
