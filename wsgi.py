@@ -1,4 +1,4 @@
-"""The WSGI entry point for the production server (gunicorn wsgi:app)."""
+"""The WSGI entry point: ``gunicorn wsgi:app``."""
 
 from provisioning import create_app
 

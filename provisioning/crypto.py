@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -29,7 +30,8 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise RuntimeError("a stored secret cannot be decrypted with the instance keys") from exc
+            raise RuntimeError(
+                "a stored secret cannot be decrypted with the instance keys") from exc
 
     def rotate(self, token: str) -> str:
         return self._fernet.rotate(token.encode()).decode()
@@ -52,3 +54,28 @@ def generate_password(length: int = 24) -> str:
             c.isdigit() for c in value
         ):
             return value
+
+
+def encrypted_columns(metadata: Any) -> list[tuple[Any, Any]]:
+    """Every column holding a SecretBox token: by convention its name ends in ``_encrypted``."""
+    return [(table, column) for table in metadata.sorted_tables for column in table.columns
+            if column.name.endswith("_encrypted")]
+
+
+def reencrypt_all(connection: Any, metadata: Any, box: SecretBox) -> int:
+    """Re-encrypt every stored token with the box's first key; returns how many values.
+
+    Plain SQL rather than the ORM: the plaintext does not change, so neither the rows' version
+    (their ETag) nor the change journal should."""
+    from sqlalchemy import select, update
+
+    count = 0
+    for table, column in encrypted_columns(metadata):
+        pk = list(table.primary_key.columns)
+        rows = connection.execute(select(*pk, column).where(column.is_not(None))).all()
+        for row in rows:
+            token = row[-1]
+            where = [c == row[i] for i, c in enumerate(pk)]
+            connection.execute(update(table).where(*where).values({column.name: box.rotate(token)}))
+            count += 1
+    return count

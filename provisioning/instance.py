@@ -70,7 +70,8 @@ def load_secrets(instance_path: str | Path) -> InstanceSecrets:
     mode = os.stat(sdir).st_mode & 0o777
     if mode & 0o077:
         raise InstanceError(f"{sdir} is readable by others (mode {mode:o}); chmod 700 it")
-    keys = tuple(line.strip().encode() for line in keys_file.read_text().splitlines() if line.strip())
+    lines = keys_file.read_text().splitlines()
+    keys = tuple(line.strip().encode() for line in lines if line.strip())
     if not keys:
         raise InstanceError(f"{keys_file} holds no key")
     return InstanceSecrets(encryption_keys=keys, url_key=url_file.read_text().strip().encode())
@@ -84,3 +85,52 @@ def write_encryption_keys(instance_path: str | Path, keys: list[bytes]) -> None:
         tmp.unlink()
     _write_private(tmp, b"".join(k + b"\n" for k in keys))
     os.replace(tmp, target)
+
+
+def add_encryption_key(instance_path: str | Path) -> bytes:
+    """Put a new key in front (it encrypts from now on); the old ones keep decrypting."""
+    new = Fernet.generate_key()
+    write_encryption_keys(instance_path, [new, *load_secrets(instance_path).encryption_keys])
+    return new
+
+
+def has_secrets(instance_path: str | Path) -> bool:
+    sdir = secrets_dir(instance_path)
+    return sdir.is_dir() and any(sdir.iterdir())
+
+
+def read_secret_files(instance_path: str | Path) -> dict[str, bytes]:
+    """Every file under secrets/ (the keys, and whatever else a feature keeps there, such as the
+    CA's key), by path relative to the instance folder: what a backup must carry."""
+    root = Path(instance_path)
+    load_secrets(root)  # refuses an incomplete folder with its helpful message
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(secrets_dir(root).rglob("*")) if path.is_file()
+    }
+
+
+def write_secret_files(instance_path: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write secrets (from a backup) into an instance folder that has none; returns the paths."""
+    root = Path(instance_path)
+    if has_secrets(root):
+        raise InstanceError(f"{secrets_dir(root)} already holds secrets; restore into an empty "
+                            "instance folder")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    written: list[Path] = []
+    for name, data in sorted(files.items()):
+        target = (root / name).resolve()
+        if not name.startswith("secrets/") or secrets_dir(root).resolve() not in target.parents:
+            raise InstanceError(f"refusing to write {name!r} outside the secrets folder")
+        for parent in reversed(target.relative_to(root.resolve()).parents[:-1]):
+            (root / parent).mkdir(mode=0o700, exist_ok=True)
+        _write_private(target, data)
+        written.append(target)
+    load_secrets(root)  # the result must be a usable instance
+    return written
+
+
+def remove_secret_files(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

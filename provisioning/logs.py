@@ -10,8 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 
+from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
+
+access_log = logging.getLogger("provisioning.access")
 
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]+"), r"\1***"),
@@ -35,6 +39,13 @@ class RedactingFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a broken log call must not break the request
             return True
         record.msg, record.args = redact(message), None
+        if record.exc_info:
+            # A traceback's message may quote a secret (an SQL parameter, a token): redact it
+            # as text, for every formatter (the JSON one re-formats exc_info otherwise).
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
@@ -53,3 +64,31 @@ def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+
+
+def init_app(app: Flask) -> None:
+    """One access-log line per request. Installed before the database's commit hook, so that
+    this after_request runs after it (Flask runs them in reverse) and logs the final status."""
+    # SQLAlchemy quotes statement parameters (password hashes, encrypted SIP passwords) in its
+    # error messages unless told not to; those messages reach the log through tracebacks.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    app.before_request(_start_clock)
+    app.after_request(_log_request)
+
+
+def _start_clock() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response):
+    started = g.get("request_started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    path = redact(request.path)
+    access_log.info(
+        "%s %s %s %sms %s", request.method, path, response.status_code, duration_ms,
+        request.remote_addr,
+        extra={"method": request.method, "path": path, "status": response.status_code,
+               "duration_ms": duration_ms, "remote_addr": request.remote_addr},
+    )
+    return response

@@ -1,0 +1,32 @@
+"""The job worker in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+
+from provisioning.commands import app_command
+from provisioning.jobs.worker import Worker
+
+
+@click.command("worker")
+@app_command
+def worker() -> None:
+    """Run the job worker until SIGTERM or SIGINT (the current job is finished first).
+
+    Run as many as you like, on as many hosts as you like: each job runs once."""
+    stop = threading.Event()
+
+    def _stop(signum, _frame) -> None:
+        click.echo(f"{signal.Signals(signum).name}: stopping after the current job", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    Worker(current_app._get_current_object()).run(stop)  # type: ignore[attr-defined]
+
+
+COMMANDS = [worker]
