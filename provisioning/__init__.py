@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # 1. logging first, so that everything below can say what went wrong
     logs.configure_logging(app.config["LOG_LEVEL"], bool(app.config["LOG_JSON"]))
+    logs.init_app(app)  # access log; engine options that keep SQL parameters out of logs
 
     # 2. secrets: development creates them, production refuses to run without them
     if app.config["ENV"] != "production":
