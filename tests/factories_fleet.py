@@ -27,8 +27,12 @@ def _save(obj):
 
 def make_site(tenant: Tenant | None = None, **overrides) -> Site:
     tenant = tenant or make_tenant()
-    values = {"tenant_id": tenant.id, "name": f"Site {next(_seq)}", "language": "en",
-              "timezone": "Europe/Berlin"}
+    values = {
+        "tenant_id": tenant.id,
+        "name": f"Site {next(_seq)}",
+        "language": "en",
+        "timezone": "Europe/Berlin",
+    }
     values.update(overrides)
     return _save(Site(**values))
 

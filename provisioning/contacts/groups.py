@@ -15,7 +15,8 @@ from provisioning.sites.service import scoped
 
 
 def list_groups(args: dict[str, Any]) -> Select:
-    stmt = scoped(select(ContactGroup).order_by(ContactGroup.name, ContactGroup.id), ContactGroup, args)
+    stmt = select(ContactGroup).order_by(ContactGroup.name, ContactGroup.id)
+    stmt = scoped(stmt, ContactGroup, args)
     if args.get("q"):
         stmt = stmt.where(ContactGroup.name.ilike(f"%{args['q']}%"))
     return stmt

@@ -15,7 +15,8 @@ from provisioning.sites.schemas import (
 )
 
 # Sites and networks share a blueprint (one routes module per feature); hence no url_prefix.
-blp = Blueprint("sites", __name__, description="Sites of a tenant and the networks its phones are seen from")
+blp = Blueprint("sites", __name__,
+                description="Sites of a tenant and the networks its phones are seen from")
 
 
 @blp.route("/sites", methods=["GET"])

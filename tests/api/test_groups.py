@@ -23,7 +23,10 @@ def test_group_names_are_unique_within_a_tenant_only(client):
     h = headers_for(make_account(Role.ADMIN, tenant))
     r = client.post("/api/v1/contact-groups", headers=h, json={"name": "Customers"})
     assert r.status_code == 409 and r.json["error_id"] == "name_taken"
-    assert client.post("/api/v1/contact-groups", headers=h, json={"name": "Partners"}).status_code == 201
+    assert (
+        client.post("/api/v1/contact-groups", headers=h, json={"name": "Partners"}).status_code
+        == 201
+    )
 
 
 def test_everyone_of_the_tenant_reads_groups_but_only_admins_write(client):
@@ -31,7 +34,9 @@ def test_everyone_of_the_tenant_reads_groups_but_only_admins_write(client):
     group = make_group(tenant)
     make_group()
     h = headers_for(make_account(Role.USER, tenant))
-    assert [g["id"] for g in client.get("/api/v1/contact-groups", headers=h).json["items"]] == [group.id]
+    assert [g["id"] for g in client.get("/api/v1/contact-groups", headers=h).json["items"]] == [
+        group.id
+    ]
     assert client.post("/api/v1/contact-groups", headers=h, json={"name": "X"}).status_code == 403
     assert client.delete(f"/api/v1/contact-groups/{group.id}", headers=h).status_code == 403
 
@@ -40,7 +45,12 @@ def test_another_tenants_group_is_not_found(client):
     group = make_group()
     h = headers_for(make_account(Role.ADMIN))
     assert client.get(f"/api/v1/contact-groups/{group.id}", headers=h).status_code == 404
-    assert client.patch(f"/api/v1/contact-groups/{group.id}", headers=h, json={"name": "X"}).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/contact-groups/{group.id}", headers=h, json={"name": "X"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_device_limited_to_a_deleted_group_gets_no_phonebook_rather_than_all(client):

@@ -6,8 +6,11 @@ from tests.factories_fleet import make_network, make_site
 def test_admin_adds_a_network_stored_in_normal_form_with_switches_off(client):
     tenant = make_tenant()
     site = make_site(tenant)
-    r = client.post("/api/v1/networks", headers=headers_for(make_account(Role.ADMIN, tenant)),
-                    json={"cidr": "198.51.100.77/24", "site_id": site.id})
+    r = client.post(
+        "/api/v1/networks",
+        headers=headers_for(make_account(Role.ADMIN, tenant)),
+        json={"cidr": "198.51.100.77/24", "site_id": site.id},
+    )
     assert r.status_code == 201, r.json
     assert r.json["cidr"] == "198.51.100.0/24"
     assert r.json["site_id"] == site.id
@@ -16,9 +19,15 @@ def test_admin_adds_a_network_stored_in_normal_form_with_switches_off(client):
 
 
 def test_ipv6_networks_and_an_adoption_window_in_utc(client):
-    r = client.post("/api/v1/networks", headers=headers_for(make_account(Role.ADMIN)),
-                    json={"cidr": "2001:DB8:0:1::5/64", "pnp_enabled": True,
-                          "adoption_window_until": "2026-12-01T10:00:00+01:00"})
+    r = client.post(
+        "/api/v1/networks",
+        headers=headers_for(make_account(Role.ADMIN)),
+        json={
+            "cidr": "2001:DB8:0:1::5/64",
+            "pnp_enabled": True,
+            "adoption_window_until": "2026-12-01T10:00:00+01:00",
+        },
+    )
     assert r.status_code == 201, r.json
     assert r.json["cidr"] == "2001:db8:0:1::/64"
     assert r.json["pnp_enabled"] is True
@@ -40,7 +49,9 @@ def test_a_range_overlapping_another_tenants_is_refused_without_naming_it(client
         r = client.post("/api/v1/networks", headers=h, json={"cidr": cidr})
         assert r.status_code == 409 and r.json["error_id"] == "network_overlap", cidr
         assert "Competitor" not in r.text and r.json["details"] == {"cidr": cidr}
-    assert client.post("/api/v1/networks", headers=h, json={"cidr": "10.21.0.0/16"}).status_code == 201
+    assert (
+        client.post("/api/v1/networks", headers=h, json={"cidr": "10.21.0.0/16"}).status_code == 201
+    )
 
 
 def test_ranges_of_the_same_tenant_may_overlap(client):
@@ -66,15 +77,19 @@ def test_changing_a_range_onto_another_tenants_is_refused(client):
 
 def test_ipv4_and_ipv6_ranges_never_overlap(client):
     make_network(cidr="0.0.0.0/0")
-    r = client.post("/api/v1/networks", headers=headers_for(make_account(Role.ADMIN)),
-                    json={"cidr": "::/0"})
+    r = client.post(
+        "/api/v1/networks", headers=headers_for(make_account(Role.ADMIN)), json={"cidr": "::/0"}
+    )
     assert r.status_code == 201, r.json
 
 
 def test_a_network_site_must_be_of_the_same_tenant(client):
     foreign_site = make_site()
-    r = client.post("/api/v1/networks", headers=headers_for(make_account(Role.ADMIN)),
-                    json={"cidr": "192.0.2.0/24", "site_id": foreign_site.id})
+    r = client.post(
+        "/api/v1/networks",
+        headers=headers_for(make_account(Role.ADMIN)),
+        json={"cidr": "192.0.2.0/24", "site_id": foreign_site.id},
+    )
     assert r.status_code == 404 and r.json["message"] == "site not found"
 
 
@@ -84,7 +99,9 @@ def test_networks_are_for_admins_only(client):
     h = headers_for(make_account(Role.USER, tenant))
     assert client.get("/api/v1/networks", headers=h).status_code == 403
     assert client.get(f"/api/v1/networks/{network.id}", headers=h).status_code == 403
-    assert client.post("/api/v1/networks", headers=h, json={"cidr": "192.0.2.0/24"}).status_code == 403
+    assert (
+        client.post("/api/v1/networks", headers=h, json={"cidr": "192.0.2.0/24"}).status_code == 403
+    )
 
 
 def test_another_tenants_network_is_not_found_and_not_listed(client):
@@ -102,8 +119,17 @@ def test_stale_network_write_is_412(client):
     network = make_network(tenant)
     h = headers_for(make_account(Role.ADMIN, tenant))
     etag = client.get(f"/api/v1/networks/{network.id}", headers=h).headers["ETag"]
-    assert client.patch(f"/api/v1/networks/{network.id}", headers={**h, "If-Match": etag},
-                        json={"pnp_enabled": True}).status_code == 200
-    r = client.patch(f"/api/v1/networks/{network.id}", headers={**h, "If-Match": etag},
-                     json={"tftp_credentials": True})
+    assert (
+        client.patch(
+            f"/api/v1/networks/{network.id}",
+            headers={**h, "If-Match": etag},
+            json={"pnp_enabled": True},
+        ).status_code
+        == 200
+    )
+    r = client.patch(
+        f"/api/v1/networks/{network.id}",
+        headers={**h, "If-Match": etag},
+        json={"tftp_credentials": True},
+    )
     assert r.status_code == 412
