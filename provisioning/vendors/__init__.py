@@ -1,0 +1,1 @@
+"""Phone vendors: one module each (snom.py, yealink.py), listed once in registry.py."""
