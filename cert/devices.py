@@ -30,8 +30,10 @@ import urllib.parse
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.x509.oid import NameOID
 
 from cert.pem import as_utc, load_bundle_files, load_chain, utcnow
@@ -148,9 +150,9 @@ def verify_device_certificate(
     """Is ``client_certificate`` a vendor-issued certificate for the phone ``expected_mac``?
 
     ``strict`` uses cryptography's path validation (RFC 5280 with web-PKI algorithm rules: SHA-2
-    signatures, RSA >= 2048 bits) when the installed cryptography has it. ``strict=False``
-    checks the issuer's signature directly, for factory CAs too old for those rules (SHA-1,
-    short RSA keys); the subject/MAC rules are the same.
+    signatures, RSA >= 2048 bits, v3 certificates) when the installed cryptography has it.
+    ``strict=False`` checks the issuer's signature directly, for factory certificates too old for
+    those rules (SHA-1, RSA-1024, v1 leaves); the validity, CA and subject/MAC rules are the same.
     """
     now = as_utc(now or utcnow())
     trust = trusted if isinstance(trusted, DeviceTrust) else DeviceTrust(trusted)
@@ -209,6 +211,7 @@ def _verified_by_policy(leaf: x509.Certificate, trust: DeviceTrust, now: dt.date
     ca_policy = ExtensionPolicy.permit_all().require_present(
         x509.BasicConstraints, Criticality.AGNOSTIC, _require_ca
     )
+    assert trust.store is not None  # built whenever HAVE_VERIFIER
     verifier = (
         PolicyBuilder()
         .store(trust.store)
@@ -229,12 +232,32 @@ def _signed_by(leaf: x509.Certificate, trust: DeviceTrust, now: dt.datetime) -> 
     for issuer in trust.certificates:
         if issuer.subject != leaf.issuer or not _is_valid_ca(issuer, now):
             continue
-        try:
-            leaf.verify_directly_issued_by(issuer)
-        except (InvalidSignature, ValueError, TypeError):
-            continue
-        return True
+        if _signature_valid(leaf, issuer):
+            return True
     return False
+
+
+def _signature_valid(child: x509.Certificate, issuer: x509.Certificate) -> bool:
+    # By hand rather than verify_directly_issued_by, which refuses SHA-1 signatures: factory
+    # certificates from before 2017 carry them, and this path exists for those.
+    key = issuer.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            padding = child.signature_algorithm_parameters
+            digest = child.signature_hash_algorithm
+            if not isinstance(padding, asym_padding.PKCS1v15 | asym_padding.PSS) or not digest:
+                return False
+            key.verify(child.signature, child.tbs_certificate_bytes, padding, digest)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            algorithm = child.signature_algorithm_parameters
+            if not isinstance(algorithm, ec.ECDSA):
+                return False
+            key.verify(child.signature, child.tbs_certificate_bytes, algorithm)
+        else:
+            child.verify_directly_issued_by(issuer)
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True
 
 
 def _is_valid_ca(certificate: x509.Certificate, now: dt.datetime) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -134,9 +135,10 @@ def subject_names(certificate: x509.Certificate) -> tuple[set[str], set[IPAddres
         san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return set(), set()
-    return {n.lower() for n in san.get_values_for_type(x509.DNSName)}, set(
-        san.get_values_for_type(x509.IPAddress)
-    )
+    ips = san.get_values_for_type(x509.IPAddress)
+    return {n.lower() for n in san.get_values_for_type(x509.DNSName)}, {
+        ip for ip in ips if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address)
+    }
 
 
 def _own_certificate_is_current(

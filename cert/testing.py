@@ -17,8 +17,9 @@ Shaped like the real ones (``vendor-formats.md`` 2.9 and 3.7), signed by keys we
     header = phone.escaped                                     # as nginx's $ssl_client_escaped_cert
 
 Everything is v3 with SKI/AKI (rustls refuses v1 client certificates). Keys are derived from the
-certificate's name, and dates default to fixed ones, so the same call gives the same keys and
-validity every time (ECDSA signatures still differ). Never use these keys outside tests.
+certificate's name, dates default to fixed ones and ECDSA signatures are deterministic (RFC 6979,
+when the installed cryptography offers it), so the same call gives the same bytes every time.
+Never use these keys outside tests.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import inspect
 import urllib.parse
 from pathlib import Path
 
@@ -44,6 +46,10 @@ NOT_AFTER = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)
 SNOM_ORGANIZATION = "snom technology AG"
 YEALINK_ORGANIZATION = "Yealink Network Technology Co., Ltd."
 YEALINK_SERIAL_PREFIX = "ffffffff-ffff-ffff-fff0-"
+SignatureHash = hashes.SHA256 | hashes.SHA384 | hashes.SHA512
+_DETERMINISTIC_ECDSA = (
+    "ecdsa_deterministic" in inspect.signature(x509.CertificateBuilder.sign).parameters
+)
 
 
 def _key(label: str, algorithm: str) -> CertificateIssuerPrivateKeyTypes:
@@ -53,6 +59,17 @@ def _key(label: str, algorithm: str) -> CertificateIssuerPrivateKeyTypes:
     if algorithm == "rsa-2048":  # RSA cannot be derived from a seed here: random, and slower
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     raise ValueError(f"unknown key algorithm {algorithm!r}")
+
+
+def _sign(
+    builder: x509.CertificateBuilder,
+    key: CertificateIssuerPrivateKeyTypes,
+    algorithm: SignatureHash | None,
+) -> x509.Certificate:
+    # RFC 6979 signatures where this cryptography has them: the same call, the same bytes.
+    if isinstance(key, ec.EllipticCurvePrivateKey) and _DETERMINISTIC_ECDSA:
+        return builder.sign(key, algorithm or hashes.SHA256(), ecdsa_deterministic=True)
+    return builder.sign(key, algorithm or hashes.SHA256())
 
 
 def _serial(label: str) -> int:
@@ -127,7 +144,7 @@ class FakeCA:
         not_before: dt.datetime = NOT_BEFORE,
         not_after: dt.datetime = NOT_AFTER,
         key_algorithm: str = "ec-p256",
-        hash_algorithm: hashes.HashAlgorithm | None = None,
+        hash_algorithm: SignatureHash | None = None,
         client_auth: bool = True,
         dns_names: list[str] | None = None,
     ) -> IssuedCertificate:
@@ -159,7 +176,7 @@ class FakeCA:
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
             )
         builder = add_key_identifiers(builder, key.public_key(), self.key.public_key())
-        certificate = builder.sign(self.key, hash_algorithm or hashes.SHA256())
+        certificate = _sign(builder, self.key, hash_algorithm)
         return IssuedCertificate(certificate=certificate, key=key)
 
 
@@ -170,7 +187,7 @@ def make_ca(
     not_before: dt.datetime = NOT_BEFORE,
     not_after: dt.datetime = NOT_AFTER,
     key_algorithm: str = "ec-p256",
-    hash_algorithm: hashes.HashAlgorithm | None = None,
+    hash_algorithm: SignatureHash | None = None,
 ) -> FakeCA:
     """A CA certificate: self-signed, or issued by ``parent`` (an intermediate)."""
     if isinstance(subject, str):
@@ -189,7 +206,7 @@ def make_ca(
         .add_extension(_key_usage(cert_sign=True), critical=True)
     )
     builder = add_key_identifiers(builder, key.public_key(), issuer_key.public_key())
-    certificate = builder.sign(issuer_key, hash_algorithm or hashes.SHA256())
+    certificate = _sign(builder, issuer_key, hash_algorithm)
     return FakeCA(certificate=certificate, key=key)
 
 
