@@ -8,6 +8,17 @@ phone-facing request path calls ``verify_device_certificate`` with what the TLS 
     cert.operator  validate_operator_certificate (an operator's public-CA chain)
     cert.devices   DeviceTrust, verify_device_certificate -> DeviceCertificateResult
     cert.testing   fake snom/Yealink CAs and device certificates, for tests only
+
+Wiring mutual TLS behind nginx (the application re-checks; nginx's verdict is not the decision):
+
+    ssl_certificate         <dir>/server.crt;    # from ensure_server_certificate
+    ssl_certificate_key     <dir>/server.key;
+    ssl_verify_client       optional_no_ca;      # phones without a certificate still connect
+    ssl_client_certificate  <vendor bundles>;    # only names the CAs offered in the handshake
+    proxy_set_header        X-Client-Cert $ssl_client_escaped_cert;  # strip it from anyone else
+
+then ``verify_device_certificate(request.headers.get("X-Client-Cert"), trust, mac)`` with a
+``DeviceTrust.from_files(...)`` built once at start-up.
 """
 
 from cert.ca import CA, CAError, create_ca, load_ca, load_or_create_ca

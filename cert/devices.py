@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -93,7 +94,7 @@ class DeviceTrust:
         return cls([c for bundle in bundles for c in load_chain(bundle)])
 
     @classmethod
-    def from_files(cls, *paths: str) -> DeviceTrust:
+    def from_files(cls, *paths: str | os.PathLike[str]) -> DeviceTrust:
         return cls(load_bundle_files(paths))
 
 
