@@ -12,7 +12,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from provisioning.common.models import Journaled, utcnow
 from provisioning.context import current_actor
@@ -97,7 +97,7 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(JournalEntry.__table__), rows)
 
 
-def record(session: Session, *, action: str, object_type: str, object_id: int | None,
+def record(session: Session | scoped_session, *, action: str, object_type: str, object_id: int | None,
            tenant_id: int | None, changes: dict[str, Any] | None = None) -> None:
     """Journal something that is not a row change (a secret read, a lockout, a login)."""
     actor = current_actor()
