@@ -2,7 +2,7 @@
 
 A backup is one .tar.gz (mode 0600):
     manifest.json          format, format version, Alembic revision, created_at, the tables
-    secrets/...            every file of the instance's secrets folder (encryption keys, URL key)
+    secrets/..., ca/...    the instance's keys (encryption keys, URL key) and its CA, with modes
     tables/<table>.jsonl   one JSON object per row, tables in foreign-key order
 
 Rows go through SQLAlchemy core with the tables reflected from the database itself, so a backup
@@ -31,6 +31,7 @@ from flask_migrate import upgrade
 from provisioning.common.models import utcnow
 from provisioning.extensions import db
 from provisioning.instance import (
+    BACKED_UP_DIRS,
     has_secrets,
     read_secret_files,
     remove_secret_files,
@@ -84,9 +85,9 @@ def _user_tables(connection: sa.Connection) -> list[sa.Table]:
     return [t for t in meta.sorted_tables if t.name != "alembic_version"]
 
 
-def _add(tar: tarfile.TarFile, name: str, data: IO[bytes], size: int) -> None:
+def _add(tar: tarfile.TarFile, name: str, data: IO[bytes], size: int, mode: int = 0o600) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o600, int(utcnow().timestamp())
+    info.size, info.mode, info.mtime = size, mode, int(utcnow().timestamp())
     tar.addfile(info, data)
 
 
@@ -113,8 +114,8 @@ def write_backup(target: str | Path) -> dict[str, Any]:
     try:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             manifest = _dump_database(tar)
-            for name, data in secrets.items():
-                _add(tar, name, io.BytesIO(data), len(data))
+            for name, (data, mode) in secrets.items():
+                _add(tar, name, io.BytesIO(data), len(data), mode)
             blob = json.dumps(manifest, indent=2).encode()
             _add(tar, "manifest.json", io.BytesIO(blob), len(blob))
         os.replace(partial, target)
@@ -155,7 +156,9 @@ def _member(tar: tarfile.TarFile, name: str) -> bytes:
     return handle.read()
 
 
-def read_backup(archive: str | Path) -> tuple[dict[str, Any], dict[str, bytes], tarfile.TarFile]:
+def read_backup(
+    archive: str | Path,
+) -> tuple[dict[str, Any], dict[str, tuple[bytes, int]], tarfile.TarFile]:
     """The manifest, the secrets and the open archive (members are read by name, never
     extracted, so a crafted archive cannot write anywhere)."""
     try:
@@ -166,8 +169,8 @@ def read_backup(archive: str | Path) -> tuple[dict[str, Any], dict[str, bytes], 
         manifest = json.loads(_member(tar, "manifest.json"))
         if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
             raise BackupError(f"{archive} is not a backup of format {FORMAT} {FORMAT_VERSION}")
-        secrets = {m.name: _member(tar, m.name) for m in tar.getmembers()
-                   if m.name.startswith("secrets/") and m.isfile()}
+        secrets = {m.name: (_member(tar, m.name), m.mode) for m in tar.getmembers()
+                   if m.name.split("/", 1)[0] in BACKED_UP_DIRS and m.isfile()}
         missing = [name for name in REQUIRED_SECRETS if name not in secrets]
         if missing:
             raise BackupError(f"the backup lacks {', '.join(missing)}")

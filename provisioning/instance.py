@@ -94,38 +94,48 @@ def add_encryption_key(instance_path: str | Path) -> bytes:
     return new
 
 
+# Folders of the instance a backup carries: the keys, and the CA (its key signs what phones trust).
+BACKED_UP_DIRS = ("secrets", "ca")
+
+
 def has_secrets(instance_path: str | Path) -> bool:
-    sdir = secrets_dir(instance_path)
-    return sdir.is_dir() and any(sdir.iterdir())
+    root = Path(instance_path)
+    return any((root / d).is_dir() and any((root / d).iterdir()) for d in BACKED_UP_DIRS)
 
 
-def read_secret_files(instance_path: str | Path) -> dict[str, bytes]:
-    """Every file under secrets/ (the keys, and whatever else a feature keeps there, such as the
-    CA's key), by path relative to the instance folder: what a backup must carry."""
+def read_secret_files(instance_path: str | Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under the backed-up folders, by path relative to the instance folder, with
+    its data and mode: what a backup must carry."""
     root = Path(instance_path)
     load_secrets(root)  # refuses an incomplete folder with its helpful message
     return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(secrets_dir(root).rglob("*")) if path.is_file()
+        path.relative_to(root).as_posix(): (path.read_bytes(), path.stat().st_mode & 0o777)
+        for folder in BACKED_UP_DIRS
+        for path in sorted((root / folder).rglob("*")) if path.is_file()
     }
 
 
-def write_secret_files(instance_path: str | Path, files: dict[str, bytes]) -> list[Path]:
-    """Write secrets (from a backup) into an instance folder that has none; returns the paths."""
+def write_secret_files(instance_path: str | Path,
+                       files: dict[str, tuple[bytes, int]]) -> list[Path]:
+    """Write secrets (from a backup) into an instance folder that has none; returns the paths.
+    Folders are 0700; a file keeps its mode but never more than 0644."""
     root = Path(instance_path)
     if has_secrets(root):
-        raise InstanceError(f"{secrets_dir(root)} already holds secrets; restore into an empty "
-                            "instance folder")
+        raise InstanceError(f"{root} already holds secrets; restore into an empty instance folder")
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(root, 0o700)
+    base = root.resolve()
     written: list[Path] = []
-    for name, data in sorted(files.items()):
+    for name, (data, mode) in sorted(files.items()):
         target = (root / name).resolve()
-        if not name.startswith("secrets/") or secrets_dir(root).resolve() not in target.parents:
-            raise InstanceError(f"refusing to write {name!r} outside the secrets folder")
-        for parent in reversed(target.relative_to(root.resolve()).parents[:-1]):
-            (root / parent).mkdir(mode=0o700, exist_ok=True)
-        _write_private(target, data)
+        top = name.split("/", 1)[0]
+        if top not in BACKED_UP_DIRS or (base / top) not in target.parents:
+            raise InstanceError(f"refusing to write {name!r} outside the instance's secret folders")
+        for parent in reversed(target.relative_to(base).parents[:-1]):
+            (base / parent).mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         written.append(target)
     load_secrets(root)  # the result must be a usable instance
     return written
