@@ -14,7 +14,7 @@ from provisioning.extensions import db
 from provisioning.journal.models import JournalEntry
 from tests.factories import STRONG_PASSWORD
 
-ANOTHER_STRONG_PASSWORD = "Violet-Lantern-Orbit-Marmalade-77"
+ANOTHER_STRONG_PASSWORD = "Violet-Lantern-Orbit-Marmalade-77"  # noqa: S105 - test data
 
 
 def login(client, username: str, password: str = STRONG_PASSWORD, addr: str = "192.0.2.10"):

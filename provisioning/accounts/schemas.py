@@ -39,9 +39,13 @@ class AccountSchema(BaseSchema):
     role = fields.Enum(Role, by_value=True, required=True)
     password = fields.String(required=True, load_only=True, validate=NEW_PASSWORD)
     password_changed_at = fields.DateTime(dump_only=True)
-    password_expires_at = fields.Function(lambda a: _iso(password_expires_at(a)), dump_only=True)
-    password_expiry_warning = fields.Function(policy.expiry_warning, dump_only=True)
-    password_change_required = fields.Function(policy.change_required, dump_only=True)
+    password_expires_at = fields.Function(
+        lambda a: _iso(password_expires_at(a)), dump_only=True,
+        metadata={"type": "string", "format": "date-time", "nullable": True})
+    password_expiry_warning = fields.Function(policy.expiry_warning, dump_only=True,
+                                              metadata={"type": "boolean"})
+    password_change_required = fields.Function(policy.change_required, dump_only=True,
+                                               metadata={"type": "boolean"})
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

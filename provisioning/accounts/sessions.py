@@ -55,16 +55,23 @@ def _new_session(account: Account) -> dict[str, Any]:
     return _session_answer(account, clear, token)
 
 
+def _end_read_snapshot() -> None:
+    """Called after the slow hash check, before the first write. On SQLite a transaction that
+    has only read cannot start writing once another worker has committed meanwhile ("database is
+    locked" at once, no busy wait); a fresh transaction whose first statement writes just waits
+    its turn. Nothing is pending here, so this commit only ends the read."""
+    db.session.commit()
+
+
 def log_in(username: str, password: str, addr: str | None) -> dict[str, Any]:
     keys = throttle.keys_for(username, addr)
     throttle.check(keys)
     account = find_account(username)
+    ok = account is not None and policy.verify_password(account, password)
     if account is None:
-        check_password_hash(_dummy_hash(), password)
-        ok = False
-    else:
-        ok = policy.verify_password(account, password)
-    if not ok:
+        check_password_hash(_dummy_hash(), password)  # the same work as a known name
+    _end_read_snapshot()
+    if account is None or not ok:
         with acting_as(Actor(label=f"login from {addr or 'unknown'}", via="api")):
             lock = throttle.record_failure(keys, account)
         # The count must outlive this request, which answers with an error (and so rolls back).
@@ -101,6 +108,7 @@ def change_own_password(current: str, new: str, addr: str | None) -> dict[str, A
     keys = throttle.keys_for(account.username, addr)
     throttle.check(keys)
     if not policy.verify_password(account, current):
+        _end_read_snapshot()
         lock = throttle.record_failure(keys, account)
         db.session.commit()
         if lock is not None:
@@ -112,6 +120,7 @@ def change_own_password(current: str, new: str, addr: str | None) -> dict[str, A
             details={"fields": {"new_password": ["must differ from the current password"]}},
         )
     policy.check_password(new, account.tenant, [account.username, account.email])
+    _end_read_snapshot()
     policy.set_password(account, new)
     revoke_all_tokens(account.id)
     db.session.flush()

@@ -19,7 +19,8 @@ import math
 
 from flask import current_app
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from provisioning.accounts.models import Account, AuthFailure
 from provisioning.common.models import utcnow
@@ -86,21 +87,22 @@ def check(keys: list[str]) -> None:
 
 
 def _locked_row(key: str) -> AuthFailure:
-    """The key's row, locked against concurrent workers (FOR UPDATE on PostgreSQL; SQLite
-    serialises writers anyway), created if missing; a concurrent insert wins gracefully."""
-    row = db.session.get(AuthFailure, key, with_for_update=True, populate_existing=True)
-    if row is not None:
-        return row
+    """The key's row, created if missing and locked against concurrent workers.
+
+    The first statement is a write (an insert that does nothing when the row exists): SQLite
+    waits for the write lock then, instead of failing to upgrade a stale read; and two workers
+    creating the same key cannot collide. FOR UPDATE then holds the row on PostgreSQL."""
     now = utcnow()
-    try:
-        with db.session.begin_nested():
-            row = AuthFailure(key=key, failures=0, window_start=now, last_failure_at=now)
-            db.session.add(row)
-        return row
-    except IntegrityError:
-        found = db.session.get(AuthFailure, key, with_for_update=True, populate_existing=True)
-        assert found is not None
-        return found
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(AuthFailure)
+        .values(key=key, failures=0, window_start=now, last_failure_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    row = db.session.get(AuthFailure, key, with_for_update=True, populate_existing=True)
+    assert row is not None
+    return row
 
 
 def record_failure(keys: list[str], account: Account | None) -> tuple[str, float] | None:
@@ -127,7 +129,7 @@ def _journal_lock(key: str, row: AuthFailure, account: Account | None) -> None:
     # see it; an unknown name or an address only concerns the operators.
     own = account if key.startswith("user:") else None
     recorder.record(
-        db.session, action="login_locked", object_type="accounts",
+        db.session(), action="login_locked", object_type="accounts",
         object_id=own.id if own else None, tenant_id=own.tenant_id if own else None,
         changes={"key": key, "failures": row.failures,
                  "locked_until": row.locked_until.isoformat() if row.locked_until else None},
