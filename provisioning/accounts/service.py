@@ -93,8 +93,9 @@ def create_account(data: dict[str, Any]) -> Account:
     _may_grant(role)
     if role is Role.OPERATOR:
         if data.get("tenant_id") is not None:
-            raise ValidationFailed("Operators belong to no tenant",
-                                   details={"fields": {"tenant_id": ["must be empty for operators"]}})
+            raise ValidationFailed(
+                "Operators belong to no tenant",
+                details={"fields": {"tenant_id": ["must be empty for operators"]}})
         tenant_id, tenant = None, None
     else:
         tenant_id = resolve_tenant_id(data.get("tenant_id"))

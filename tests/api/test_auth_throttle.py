@@ -1,6 +1,13 @@
 from provisioning.accounts.models import Role
 from tests.factories import make_account
-from tests.factories_accounts import end_lock, failure_row, journal, login, rewind_last_failure
+from tests.factories_accounts import (
+    config,
+    end_lock,
+    failure_row,
+    journal,
+    login,
+    rewind_last_failure,
+)
 
 WRONG = "wrong-password-123"
 
@@ -100,3 +107,14 @@ def test_one_address_trying_many_names_is_slowed_too(client):
     r = login(client, "someone-else", WRONG, addr="198.51.100.77")
     assert r.status_code == 429 and r.json["error_id"] == "login_throttled"
     assert "Retry-After" in r.headers
+
+
+def test_the_thresholds_are_configuration(app, client):
+    admin = make_account(Role.ADMIN)
+    with config(app, LOGIN_SLOWDOWN_AFTER=1, LOGIN_LOCK_AFTER=2, LOGIN_LOCK_SECONDS=60):
+        _fail(client, admin.username, 1, addr="198.51.100.50")
+        assert login(client, admin.username, addr="198.51.100.51").status_code == 429
+        rewind_last_failure(f"user:{admin.username}", 5)
+        r = login(client, admin.username, WRONG, addr="198.51.100.52")
+        assert r.status_code == 429 and r.json["error_id"] == "login_locked"
+        assert r.headers["Retry-After"] == "60"
