@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +12,17 @@ from provisioning.errors import Conflict, PreconditionFailed
 from provisioning.extensions import db
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def sqlite_tuning(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL (readers never wait for the writer), a busy timeout (several workers write), foreign
-    keys on, and transactions that pysqlite would otherwise begin too late for SAVEPOINTs."""
+    keys on, and transactions that pysqlite would otherwise begin too late for SAVEPOINTs.
+
+    A transaction that may write starts with BEGIN IMMEDIATE: it takes the write lock up front
+    and waits for it (busy timeout), whereas a deferred transaction that read first fails at
+    once with "database is locked" when it tries to write after another worker committed.
+    Only reading requests (GET, HEAD, OPTIONS) begin deferred, so readers never queue."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
@@ -28,7 +36,8 @@ def sqlite_tuning(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        reading = has_request_context() and request.method in READING_METHODS
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

@@ -42,13 +42,13 @@ class Demo:
 
     def start(self, timeout: float = 90) -> Demo:
         self.instance.mkdir(parents=True, exist_ok=True)
-        logfile = open(self.log, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [str(BIN / "provisioning"), "demo-run", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "2"],
-            cwd=REPO_ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.log, "ab") as logfile:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [str(BIN / "provisioning"), "demo-run", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--workers", "2"],
+                cwd=REPO_ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
