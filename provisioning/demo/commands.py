@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from provisioning.demo.seed import CREDENTIALS_FILE, load_credentials, seed_demo
+from provisioning.extensions import db
 from provisioning.server import default_workers, gunicorn_spec, worker_spec
 from provisioning.supervisor import Supervisor
 
@@ -41,6 +42,10 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     instance = current_app.instance_path
     upgrade()
     seed_demo(instance)
+    # Outside a request every SQLite transaction takes the write lock: end ours before the
+    # service starts, or its workers would wait for this process forever.
+    db.session.remove()
+    db.engine.dispose()
     creds = load_credentials(instance)
     base_url = f"http://{host}:{port}"
     if creds:

@@ -9,7 +9,6 @@ answer is 404 and B's rows are unchanged. Every list route, called by A's supera
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
@@ -18,8 +17,18 @@ from provisioning.common.scoping import id_parameters
 from provisioning.crypto import secret_box
 from provisioning.extensions import db
 from provisioning.models import (
-    Account, ContactGroup, Device, Employee, FunctionKey, KeyKind, Network, NumberStatus,
-    PhoneNumber, SipAccount, Site, Tenant,
+    Account,
+    ContactGroup,
+    Device,
+    Employee,
+    FunctionKey,
+    KeyKind,
+    Network,
+    NumberStatus,
+    PhoneNumber,
+    SipAccount,
+    Site,
+    Tenant,
 )
 from tests.factories import headers_for, make_account, make_tenant
 
