@@ -39,7 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["ENV"] != "production":
         create_secrets(app.instance_path)
     secrets = load_secrets(app.instance_path)
-    app.extensions["provisioning.secrets"] = SecretBox(secrets.encryption_keys, secrets.url_key)
+    app.extensions["provisioning.secrets"] = SecretBox(
+        secrets.encryption_keys, secrets.url_key,
+        reload=lambda: load_secrets(app.instance_path).encryption_keys,
+    )
 
     # 3. database: the embedded SQLite file in the instance folder unless configured
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.commands.journal",
     "provisioning.commands.backups",
     "provisioning.commands.worker",
+    "provisioning.commands.serve",
 )
 
 

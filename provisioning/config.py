@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_POLL_SECONDS": 2.0,
     "WORKER_LEASE_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 5,
+    "JOB_RETRY_BASE_SECONDS": 30,
 }
 
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -19,14 +20,26 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 class SecretBox:
-    def __init__(self, keys: tuple[bytes, ...], url_key: bytes) -> None:
+    """Encrypts with the newest key, decrypts with any. ``reload`` (optional) re-reads the key
+    file: after `provisioning rotate-key` a running process meets tokens made with a key it did
+    not start with, and picks the new key file up instead of failing."""
+
+    def __init__(self, keys: tuple[bytes, ...], url_key: bytes,
+                 reload: Callable[[], tuple[bytes, ...]] | None = None) -> None:
         self._fernet = MultiFernet([Fernet(k) for k in keys])
         self._url_key = url_key
+        self._reload = reload
 
     def encrypt(self, clear: str) -> str:
         return self._fernet.encrypt(clear.encode()).decode()
 
     def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            if self._reload is None:
+                raise RuntimeError("a stored secret cannot be decrypted with the instance keys")
+            self._fernet = MultiFernet([Fernet(k) for k in self._reload()])
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:

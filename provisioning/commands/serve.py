@@ -1,0 +1,26 @@
+"""`provisioning serve`: the production service of one instance, supervised."""
+
+from __future__ import annotations
+
+import click
+
+from provisioning.commands import app_command
+from provisioning.server import default_workers, gunicorn_spec, worker_spec
+from provisioning.supervisor import Supervisor
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the web server listens on (behind the TLS proxy: loopback).")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="Web worker processes (default: cores).")
+@click.option("--threads", default=4, show_default=True, type=int)
+@app_command
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Run the web server and the job worker; restart either if it dies; stop on SIGTERM."""
+    supervisor = Supervisor([gunicorn_spec(host, port, workers or default_workers(), threads),
+                             worker_spec()])
+    raise SystemExit(supervisor.run())
+
+
+COMMANDS = [serve]
