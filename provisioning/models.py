@@ -7,11 +7,13 @@ from provisioning.employees.models import Employee
 from provisioning.jobs.models import Job
 from provisioning.journal.models import JournalEntry
 from provisioning.numbers.models import NumberStatus, PhoneNumber
+from provisioning.phones.models import DeviceFetch, DeviceStatus, RateCounter, UnrecognisedDevice
 from provisioning.sip.models import SipAccount
 from provisioning.sites.models import Network, Site
 from provisioning.tenants.models import Tenant
 
 __all__ = [
+    "DeviceFetch", "DeviceStatus", "RateCounter", "UnrecognisedDevice",
     "Account", "ApiToken", "AuthFailure", "ContactGroup", "Device", "Employee", "FunctionKey",
     "Job", "JournalEntry", "KeyKind", "Network", "NumberStatus", "PhoneNumber", "PhonebookMode",
     "Role", "SipAccount", "Site", "Tenant",

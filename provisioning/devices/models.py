@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provisioning.common.models import Journaled, TenantOwned, Timestamped, Versioned
@@ -42,6 +42,8 @@ class Device(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("sites.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    require_mtls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    firmware_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     phonebook_mode: Mapped[PhonebookMode] = mapped_column(
         _enum(PhonebookMode, "phonebook_mode"), default=PhonebookMode.ALL
     )

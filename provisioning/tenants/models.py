@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from provisioning.common.models import Journaled, Timestamped, UTCDateTime, Versioned
@@ -23,6 +23,9 @@ class Tenant(Journaled, Versioned, Timestamped, db.Model):
     # forced-change interval.
     min_password_strength: Mapped[int] = mapped_column(Integer, default=2)
     password_max_age_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Phones of this tenant must present a factory certificate for their MAC (mutual TLS) to
+    # receive credentials; then nothing secret goes over plain HTTP or TFTP.
+    require_mtls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The provisioning URL secret is derived from the instance's URL key and this generation
     # (so no secret sits in the database); the previous generation stays valid until the date.
     url_secret_generation: Mapped[int] = mapped_column(Integer, default=1)
