@@ -28,7 +28,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     settings = build_config(config)
     instance_path = settings.pop("INSTANCE_PATH", None) or default_instance_path()
-    app = Flask("provisioning", instance_path=instance_path, root_path=str(REPO_ROOT / "provisioning"))
+    app = Flask(
+        "provisioning", instance_path=instance_path, root_path=str(REPO_ROOT / "provisioning")
+    )
     app.config.update(settings)
 
     # 1. logging first, so that everything below can say what went wrong
@@ -40,18 +42,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         create_secrets(app.instance_path)
     secrets = load_secrets(app.instance_path)
     app.extensions["provisioning.secrets"] = SecretBox(
-        secrets.encryption_keys, secrets.url_key,
+        secrets.encryption_keys,
+        secrets.url_key,
         reload=lambda: load_secrets(app.instance_path).encryption_keys,
     )
 
     # 3. database: the embedded SQLite file in the instance folder unless configured
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'provisioning.sqlite'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'provisioning.sqlite'}"
+        )
     import provisioning.models  # noqa: F401 - the whole schema, for Alembic and the journal
 
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     from sqlalchemy.orm import Session
 
     recorder.install(Session)

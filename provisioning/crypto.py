@@ -38,7 +38,8 @@ class SecretBox:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             if self._reload is None:
-                raise RuntimeError("a stored secret cannot be decrypted with the instance keys")
+                raise RuntimeError(
+                    "a stored secret cannot be decrypted with the instance keys") from None
             self._fernet = MultiFernet([Fernet(k) for k in self._reload()])
         try:
             return self._fernet.decrypt(token.encode()).decode()

@@ -7,6 +7,7 @@ Each child is started in its own process group so that a stop reaches its own ch
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -60,10 +61,8 @@ class Supervisor:
             proc.wait(spec.stop_timeout)
         except subprocess.TimeoutExpired:
             log.warning("%s did not stop in %.0f s; killing it", spec.name, spec.stop_timeout)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
 
     def request_stop(self, *_args) -> None:

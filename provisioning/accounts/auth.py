@@ -72,8 +72,13 @@ def password_expired(account: Account) -> bool:
 
 
 def actor_for(account: Account, via: str = "api") -> Actor:
-    return Actor(label=account.username, via=via, account_id=account.id,
-                 role=account.role.value, tenant_id=account.tenant_id)
+    return Actor(
+        label=account.username,
+        via=via,
+        account_id=account.id,
+        role=account.role.value,
+        tenant_id=account.tenant_id,
+    )
 
 
 def _bearer() -> str | None:
@@ -89,7 +94,11 @@ def _authenticate() -> None:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     # The OpenAPI document describes the API; it holds no data, so it needs no token.
-    if view is None or getattr(view, "_public", False) or (request.endpoint or "").startswith("api-docs."):
+    if (
+        view is None
+        or getattr(view, "_public", False)
+        or (request.endpoint or "").startswith("api-docs.")
+    ):
         return
     clear = _bearer()
     found = account_for_token(clear) if clear else None

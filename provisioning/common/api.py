@@ -51,7 +51,8 @@ def resolve_tenant_id(requested: int | None) -> int:
             from provisioning.errors import ValidationFailed
 
             raise ValidationFailed(
-                "tenant_id is required for operators", details={"fields": {"tenant_id": ["required"]}}
+                "tenant_id is required for operators",
+                details={"fields": {"tenant_id": ["required"]}},
             )
         if db.session.get(Tenant, requested) is None:
             raise NotFound("tenant")
@@ -65,7 +66,9 @@ def resolve_tenant_id(requested: int | None) -> int:
 
 def paginate(stmt: Select, args: dict[str, Any]) -> dict[str, Any]:
     page, per_page = args.get("page", 1), args.get("per_page", 50)
-    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    total = db.session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
     items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 

@@ -44,7 +44,9 @@ def visible(model: type, object_id: int) -> bool:
         return object_id == actor.tenant_id
     stmt = select(model.id).where(model.id == object_id)
     if not actor.is_operator:
-        stmt = stmt.where(model.tenant_id == (actor.tenant_id if actor.tenant_id is not None else -1))
+        stmt = stmt.where(
+            model.tenant_id == (actor.tenant_id if actor.tenant_id is not None else -1)
+        )
     return db.session.execute(stmt).first() is not None
 
 

@@ -63,27 +63,45 @@ def load_credentials(instance_path: str) -> dict | None:
 
 def _account(username: str, role: Role, tenant: Tenant | None, creds: dict) -> Account:
     password = _login_password()
-    account = Account(username=username, role=role, tenant_id=tenant.id if tenant else None,
-                      password_hash=generate_password_hash(password), language="en")
+    account = Account(
+        username=username,
+        role=role,
+        tenant_id=tenant.id if tenant else None,
+        password_hash=generate_password_hash(password),
+        language="en",
+    )
     db.session.add(account)
     creds[role.value] = {"username": username, "password": password}
     return account
 
 
-def _employee(tenant: Tenant, name: str, number: PhoneNumber, site: Site, sip_user: str) -> Employee:
-    employee = Employee(tenant_id=tenant.id, display_name=name, personal_number=number,
-                        site_id=site.id)
+def _employee(
+    tenant: Tenant, name: str, number: PhoneNumber, site: Site, sip_user: str
+) -> Employee:
+    employee = Employee(
+        tenant_id=tenant.id, display_name=name, personal_number=number, site_id=site.id
+    )
     db.session.add(employee)
     db.session.flush()
-    db.session.add(SipAccount(tenant_id=tenant.id, employee_id=employee.id, username=sip_user,
-                              password_encrypted=secret_box().encrypt(generate_password())))
+    db.session.add(
+        SipAccount(
+            tenant_id=tenant.id,
+            employee_id=employee.id,
+            username=sip_user,
+            password_encrypted=secret_box().encrypt(generate_password()),
+        )
+    )
     return employee
 
 
 def _create() -> dict:
     creds: dict = {}
-    tenant = Tenant(name="Demo GmbH", customer_number=DEMO_CUSTOMER_NUMBER,
-                    sip_domain="demo.provisioning.test", min_password_strength=2)
+    tenant = Tenant(
+        name="Demo GmbH",
+        customer_number=DEMO_CUSTOMER_NUMBER,
+        sip_domain="demo.provisioning.test",
+        min_password_strength=2,
+    )
     db.session.add(tenant)
     db.session.flush()
     creds["tenant_id"] = tenant.id
@@ -91,10 +109,20 @@ def _create() -> dict:
     _account("demo-admin", Role.SUPERADMIN, tenant, creds)
     user_account = _account("demo-user", Role.USER, tenant, creds)
 
-    berlin = Site(tenant_id=tenant.id, name="Berlin", language="de", timezone="Europe/Berlin",
-                  ntp_server="de.pool.ntp.org")
-    london = Site(tenant_id=tenant.id, name="London", language="en", timezone="Europe/London",
-                  ntp_server="uk.pool.ntp.org")
+    berlin = Site(
+        tenant_id=tenant.id,
+        name="Berlin",
+        language="de",
+        timezone="Europe/Berlin",
+        ntp_server="de.pool.ntp.org",
+    )
+    london = Site(
+        tenant_id=tenant.id,
+        name="London",
+        language="en",
+        timezone="Europe/London",
+        ntp_server="uk.pool.ntp.org",
+    )
     db.session.add_all([berlin, london])
     db.session.flush()
     # Loopback is the demo's "office LAN", so that a phone simulated with curl on this machine
@@ -103,8 +131,11 @@ def _create() -> dict:
 
     numbers = []
     for i in range(10):
-        number = PhoneNumber(tenant_id=tenant.id, e164=f"+4930555010{i}",
-                             status=NumberStatus.ACTIVE if i < 4 else NumberStatus.INACTIVE)
+        number = PhoneNumber(
+            tenant_id=tenant.id,
+            e164=f"+4930555010{i}",
+            status=NumberStatus.ACTIVE if i < 4 else NumberStatus.INACTIVE,
+        )
         numbers.append(number)
     db.session.add_all(numbers)
     db.session.flush()
@@ -114,20 +145,49 @@ def _create() -> dict:
     anna.account_id = user_account.id
     db.session.flush()
 
-    snom = Device(tenant_id=tenant.id, mac=SNOM_MAC, vendor="snom", model="D785",
-                  label="Anna's desk", employee_id=anna.id, site_id=berlin.id,
-                  phonebook_mode=PhonebookMode.ALL)
-    yealink = Device(tenant_id=tenant.id, mac=YEALINK_MAC, vendor="yealink", model="T54W",
-                     label="Ben's desk", employee_id=ben.id, site_id=london.id,
-                     phonebook_mode=PhonebookMode.ALL)
+    snom = Device(
+        tenant_id=tenant.id,
+        mac=SNOM_MAC,
+        vendor="snom",
+        model="D785",
+        label="Anna's desk",
+        employee_id=anna.id,
+        site_id=berlin.id,
+        phonebook_mode=PhonebookMode.ALL,
+    )
+    yealink = Device(
+        tenant_id=tenant.id,
+        mac=YEALINK_MAC,
+        vendor="yealink",
+        model="T54W",
+        label="Ben's desk",
+        employee_id=ben.id,
+        site_id=london.id,
+        phonebook_mode=PhonebookMode.ALL,
+    )
     db.session.add_all([snom, yealink])
     db.session.flush()
     for device, colleague in ((snom, ben), (yealink, anna)):
-        db.session.add_all([
-            FunctionKey(tenant_id=tenant.id, device_id=device.id, position=1, kind=KeyKind.LINE,
-                        line=1, label="Line"),
-            FunctionKey(tenant_id=tenant.id, device_id=device.id, position=2, kind=KeyKind.BLF,
-                        target_employee_id=colleague.id, line=1, label=colleague.display_name),
-        ])
+        db.session.add_all(
+            [
+                FunctionKey(
+                    tenant_id=tenant.id,
+                    device_id=device.id,
+                    position=1,
+                    kind=KeyKind.LINE,
+                    line=1,
+                    label="Line",
+                ),
+                FunctionKey(
+                    tenant_id=tenant.id,
+                    device_id=device.id,
+                    position=2,
+                    kind=KeyKind.BLF,
+                    target_employee_id=colleague.id,
+                    line=1,
+                    label=colleague.display_name,
+                ),
+            ]
+        )
     creds["devices"] = {"snom": SNOM_MAC, "yealink": YEALINK_MAC}
     return creds

@@ -97,15 +97,30 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(JournalEntry.__table__), rows)
 
 
-def record(session: Session | scoped_session, *, action: str, object_type: str, object_id: int | None,
-           tenant_id: int | None, changes: dict[str, Any] | None = None) -> None:
+def record(
+    session: Session | scoped_session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    tenant_id: int | None,
+    changes: dict[str, Any] | None = None,
+) -> None:
     """Journal something that is not a row change (a secret read, a lockout, a login)."""
     actor = current_actor()
-    session.add(JournalEntry(
-        at=utcnow(), tenant_id=tenant_id, actor_account_id=actor.account_id, actor=actor.label,
-        via=actor.via, action=action, object_type=object_type, object_id=object_id,
-        changes=changes or {},
-    ))
+    session.add(
+        JournalEntry(
+            at=utcnow(),
+            tenant_id=tenant_id,
+            actor_account_id=actor.account_id,
+            actor=actor.label,
+            via=actor.via,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            changes=changes or {},
+        )
+    )
 
 
 def install(session_class: type[Session]) -> None:

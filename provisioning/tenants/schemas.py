@@ -7,7 +7,8 @@ from marshmallow import fields, validate
 
 from provisioning.common.mallow import BaseSchema, PageArgs, TrimmedString, page_schema
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 
 
 def _domain(value: str) -> None:
@@ -21,7 +22,9 @@ class TenantSchema(BaseSchema):
     customer_number = TrimmedString(required=True, validate=validate.Length(min=1, max=64))
     sip_domain = fields.String(required=True, validate=[validate.Length(max=253), _domain])
     min_password_strength = fields.Integer(validate=validate.Range(min=0, max=4))
-    password_max_age_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3650))
+    password_max_age_days = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=3650)
+    )
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

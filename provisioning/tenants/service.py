@@ -47,7 +47,9 @@ def _check_policy(data: dict[str, Any]) -> None:
 
 def create_tenant(data: dict[str, Any]) -> Tenant:
     _check_policy(data)
-    data.setdefault("min_password_strength", int(current_app.config["PASSWORD_MIN_STRENGTH_DEFAULT"]))
+    data.setdefault(
+        "min_password_strength", int(current_app.config["PASSWORD_MIN_STRENGTH_DEFAULT"])
+    )
     tenant = Tenant(**data)
     db.session.add(tenant)
     db.session.flush()
@@ -60,7 +62,8 @@ def update_tenant(tenant: Tenant, data: dict[str, Any]) -> Tenant:
     if contract and not actor.is_operator:
         raise Forbidden(
             "Contract data (name, customer number, SIP domain) is changed by the platform operator",
-            error_id="operator_only", details={"fields": sorted(contract)},
+            error_id="operator_only",
+            details={"fields": sorted(contract)},
         )
     _check_policy(data)
     for key, value in data.items():

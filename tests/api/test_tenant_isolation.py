@@ -45,28 +45,70 @@ def _other_tenant() -> dict[str, int]:
     db.session.add_all([site, group, number])
     db.session.flush()
     network = Network(tenant_id=b.id, cidr="198.51.100.0/24", site_id=site.id)
-    employee = Employee(tenant_id=b.id, display_name=f"{MARKER} employee", personal_number_id=number.id,
-                        site_id=site.id)
+    employee = Employee(
+        tenant_id=b.id,
+        display_name=f"{MARKER} employee",
+        personal_number_id=number.id,
+        site_id=site.id,
+    )
     db.session.add_all([network, employee])
     db.session.flush()
-    db.session.add(SipAccount(tenant_id=b.id, employee_id=employee.id, username=f"{MARKER}sip",
-                              password_encrypted=secret_box().encrypt("x" * 24)))
-    device = Device(tenant_id=b.id, mac="0004139f9f9f", vendor="snom", model="D785",
-                    label=f"{MARKER} phone", employee_id=employee.id, site_id=site.id)
+    db.session.add(
+        SipAccount(
+            tenant_id=b.id,
+            employee_id=employee.id,
+            username=f"{MARKER}sip",
+            password_encrypted=secret_box().encrypt("x" * 24),
+        )
+    )
+    device = Device(
+        tenant_id=b.id,
+        mac="0004139f9f9f",
+        vendor="snom",
+        model="D785",
+        label=f"{MARKER} phone",
+        employee_id=employee.id,
+        site_id=site.id,
+    )
     db.session.add(device)
     db.session.flush()
-    db.session.add(FunctionKey(tenant_id=b.id, device_id=device.id, position=1, kind=KeyKind.BLF,
-                               target_employee_id=employee.id, label=f"{MARKER} key"))
+    db.session.add(
+        FunctionKey(
+            tenant_id=b.id,
+            device_id=device.id,
+            position=1,
+            kind=KeyKind.BLF,
+            target_employee_id=employee.id,
+            label=f"{MARKER} key",
+        )
+    )
     db.session.commit()
-    return {"tenant_id": b.id, "account_id": account.id, "employee_id": employee.id,
-            "number_id": number.id, "site_id": site.id, "network_id": network.id,
-            "device_id": device.id, "group_id": group.id}
+    return {
+        "tenant_id": b.id,
+        "account_id": account.id,
+        "employee_id": employee.id,
+        "number_id": number.id,
+        "site_id": site.id,
+        "network_id": network.id,
+        "device_id": device.id,
+        "group_id": group.id,
+    }
 
 
 def _snapshot(tenant_id: int) -> str:
     rows = []
-    for model in (Tenant, Account, Site, ContactGroup, PhoneNumber, Network, Employee, SipAccount,
-                  Device, FunctionKey):
+    for model in (
+        Tenant,
+        Account,
+        Site,
+        ContactGroup,
+        PhoneNumber,
+        Network,
+        Employee,
+        SipAccount,
+        Device,
+        FunctionKey,
+    ):
         column = model.id if model is Tenant else model.tenant_id
         for obj in db.session.execute(select(model).where(column == tenant_id)).scalars():
             db.session.refresh(obj)
@@ -99,7 +141,9 @@ def test_another_tenants_objects_are_404_on_every_route_and_change_nothing(app, 
             if method not in rule.methods:
                 continue
             r = client.open(url, method=method, headers=headers, json={})
-            assert r.status_code == 404, f"{method} {url}: {r.status_code} {r.get_data(as_text=True)[:200]}"
+            assert r.status_code == 404, (
+                f"{method} {url}: {r.status_code} {r.get_data(as_text=True)[:200]}"
+            )
             assert MARKER not in r.get_data(as_text=True)
             walked += 1
     assert walked >= 20
