@@ -23,8 +23,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from provisioning.config import build_config
     from provisioning.crypto import SecretBox
     from provisioning.extensions import db, migrate
-    from provisioning.instance import create_secrets, load_secrets
+    from provisioning.instance import create_secrets, load_ca_pem, load_secrets
     from provisioning.journal import recorder
+    from provisioning.phones import invalidation
+    from provisioning.phones.store import RenderStore
 
     settings = build_config(config)
     instance_path = settings.pop("INSTANCE_PATH", None) or default_instance_path()
@@ -62,7 +64,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     recorder.install(Session)
 
-    # 4. HTTP: errors, authentication, the API and the probes
+    # 4. phones: our CA's certificate (given to phones), the render store, and re-rendering a
+    #    device's files in the transaction of every change that affects them
+    app.extensions["provisioning.ca_pem"] = load_ca_pem(app.instance_path)
+    store_path = (
+        app.config.get("RENDER_STORE_PATH") or Path(app.instance_path) / "render-store.sqlite"
+    )
+    app.extensions["provisioning.render_store"] = RenderStore(store_path)
+    invalidation.install(Session)
+
+    # 5. HTTP: errors, authentication, the API and the probes
     api.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)

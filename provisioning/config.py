@@ -48,6 +48,17 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": [],
     # SIP
     "SIP_PASSWORD_LENGTH": 24,
+    # Where phones reach the bundled SIP core (written into their files) and the pickup code
+    # for BLF keys (None: the core routes no pickup, so none is written).
+    "SIP_REGISTRAR_HOST": "127.0.0.1",
+    "SIP_REGISTRAR_PORT": 5060,
+    "SIP_TRANSPORT": "udp",
+    "BLF_PICKUP_CODE": None,
+    # Phone-facing base URL (the TLS front's); PUBLIC_BASE_URL when unset.
+    "PHONE_BASE_URL": None,
+    # The render store (a SQLite file of its own); <instance>/render-store.sqlite when unset.
+    "RENDER_STORE_PATH": None,
+    "STORE_SYNC_SECONDS": 30,
     # Logging
     "LOG_LEVEL": "INFO",
     "LOG_JSON": False,

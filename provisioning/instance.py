@@ -54,7 +54,29 @@ def create_secrets(instance_path: str | Path) -> bool:
     if not url_key.exists():
         _write_private(url_key, base64.urlsafe_b64encode(secrets.token_bytes(32)) + b"\n")
         created = True
+    if not (ca_dir(root) / "ca.key").exists():
+        from cert.ca import load_or_create_ca
+
+        load_or_create_ca(ca_dir(root), "provisioning CA")
+        created = True
     return created
+
+
+def ca_dir(instance_path: str | Path) -> Path:
+    """The service's own CA (cert/): phones are given its certificate, it signs the HTTPS one."""
+    return Path(instance_path) / "ca"
+
+
+def load_ca_pem(instance_path: str | Path) -> str:
+    from cert.ca import CAError, load_ca
+
+    try:
+        return load_ca(ca_dir(instance_path)).cert_pem.decode()
+    except CAError as exc:
+        raise InstanceError(
+            f"The instance folder {Path(instance_path).resolve()} has no usable CA ({exc}). "
+            "Create it with `provisioning init-instance` (or restore a backup)."
+        ) from exc
 
 
 def load_secrets(instance_path: str | Path) -> InstanceSecrets:

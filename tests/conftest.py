@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 
 from provisioning import create_app
 from provisioning.extensions import db
+from provisioning.phones.store import RenderStore
 
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
@@ -96,7 +97,7 @@ class _TestSession(sa.orm.Session):
 
 
 @pytest.fixture
-def app(migrated_app):
+def app(migrated_app, tmp_path):
     """The application, with every test's changes rolled back afterwards (SQLAlchemy's
     "joining a session into an external transaction" recipe)."""
     with migrated_app.app_context():
@@ -104,6 +105,10 @@ def app(migrated_app):
     connection = engine.connect()
     outer = connection.begin()
     original = db.session
+    # A render store of its own per test: the outer transaction is rolled back, the store is not.
+    stores = migrated_app.extensions
+    original_store = stores["provisioning.render_store"]
+    stores["provisioning.render_store"] = RenderStore(tmp_path / "render-store.sqlite")
     db.session = db._make_scoped_session(
         {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
     )
@@ -113,6 +118,8 @@ def app(migrated_app):
         with migrated_app.app_context():
             db.session.remove()
         db.session = original
+        stores["provisioning.render_store"].close()
+        stores["provisioning.render_store"] = original_store
         outer.rollback()
         connection.close()
 

@@ -54,6 +54,8 @@ class Device(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     keys = relationship("FunctionKey", order_by="FunctionKey.position",
                         cascade="all, delete-orphan", passive_deletes=True)
     employee = relationship("Employee")
+    site = relationship("Site", viewonly=True)
+    tenant = relationship("Tenant", viewonly=True)
 
 
 class FunctionKey(Journaled, Timestamped, TenantOwned, db.Model):
@@ -72,3 +74,5 @@ class FunctionKey(Journaled, Timestamped, TenantOwned, db.Model):
     target_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     line: Mapped[int] = mapped_column(Integer, default=1)
     label: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    target_employee = relationship("Employee", viewonly=True)

@@ -29,6 +29,7 @@ class Employee(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
 
     personal_number = relationship("PhoneNumber", back_populates="holder")
     account = relationship("Account")
+    site = relationship("Site", viewonly=True)
     sip_account = relationship("SipAccount", uselist=False, cascade="all, delete-orphan",
                                passive_deletes=True)
 

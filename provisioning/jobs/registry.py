@@ -15,6 +15,7 @@ from typing import Any
 
 JOB_MODULES: tuple[str, ...] = (
     "provisioning.jobs.handlers",
+    "provisioning.phones.jobs",
 )
 
 Handler = Callable[[dict[str, Any]], None]

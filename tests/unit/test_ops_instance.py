@@ -58,16 +58,14 @@ def test_old_keys_keep_decrypting_after_a_new_key_is_added(tmp_path):
 
 def test_secret_files_are_carried_with_their_modes_and_never_overwritten(tmp_path):
     source = tmp_path / "a"
-    create_secrets(source)
-    (source / "ca").mkdir(mode=0o700)
-    (source / "ca" / "ca.crt").write_bytes(b"CERT")
-    os.chmod(source / "ca" / "ca.crt", 0o644)
+    create_secrets(source)  # the keys and the service's own CA
     files = read_secret_files(source)
-    assert set(files) == {"secrets/encryption-keys", "secrets/url-key", "ca/ca.crt"}
+    assert {"secrets/encryption-keys", "secrets/url-key", "ca/ca.crt", "ca/ca.key"} <= set(files)
     target = tmp_path / "b"
     write_secret_files(target, files)
     assert load_secrets(target) == load_secrets(source)
     assert stat.S_IMODE(os.stat(target / "ca" / "ca.crt").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(target / "ca" / "ca.key").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(target / "secrets" / "url-key").st_mode) == 0o600
     with pytest.raises(InstanceError, match="already holds secrets"):
         write_secret_files(target, files)
