@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.commands.backups",
     "provisioning.commands.worker",
     "provisioning.commands.serve",
+    "provisioning.commands.render_store",
 )
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 
 from provisioning.commands import app_command
 from provisioning.jobs.worker import Worker
+from provisioning.phones.keeper import run_keeper
 
 
 @click.command("worker")
@@ -26,7 +27,13 @@ def worker() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    Worker(current_app._get_current_object()).run(stop)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The render store is per instance: this worker keeps its instance's store in step.
+    keeper = threading.Thread(target=run_keeper, args=(app, stop), name="render-keeper",
+                              daemon=True)
+    keeper.start()
+    Worker(app).run(stop)
+    keeper.join(timeout=10)
 
 
 COMMANDS = [worker]

@@ -59,3 +59,19 @@ def sync_store(full: bool = False) -> dict[str, int]:
     if rendered or removed:
         log.info("render store synced: %s", result)
     return result
+
+
+def run_keeper(app, stop) -> None:
+    """Sync at once, then every STORE_SYNC_SECONDS until ``stop`` (a threading.Event) is set.
+    One per instance: the job worker runs it beside the jobs."""
+    interval = float(app.config["STORE_SYNC_SECONDS"])
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                sync_store()
+            except Exception:  # noqa: BLE001 - the database may be down; try again later
+                log.exception("render store sync failed; retrying in %.0f s", interval)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(interval)
