@@ -89,6 +89,7 @@ PHONEBOOK_NAMES = MappingProxyType({"de": "Telefonbuch", "en": "Phonebook"})  # 
 KEY_TYPES = MappingProxyType({"speed_dial": 13, "line": 15, "blf": 16})  # W-YL, PROVNET
 
 _W = "W-YL v87 templates/base.tpl"
+_OP = "Yealink firmware key table (sipAccount%d.cfg, outboundProxy1); FS PBX Yealink template"
 ALLOWED_SETTINGS = MappingProxyType({
     "static.auto_provision.server.url": _W,
     "static.auto_provision.pnp_enable": f"{_W}; reference §4 (disable PnP after adoption)",
@@ -111,6 +112,12 @@ ALLOWED_SETTINGS = MappingProxyType({
     "account.N.auth_name": _W, "account.N.user_name": _W, "account.N.password": _W,
     "account.N.sip_server.N.address": _W, "account.N.sip_server.N.port": _W,
     "account.N.sip_server.N.transport_type": f"{_W} (0 UDP, 1 TCP, 2 TLS)",
+    # The registrar when it is not the SIP domain's own address (the bundled core on loopback,
+    # an SBC): Yealink's firmware key table (account.%d.outbound_proxy_enable, section
+    # outboundProxy1) and FS PBX's Yealink template (nemerald-voip/fspbx) both use these.
+    "account.N.outbound_proxy_enable": _OP,
+    "account.N.outbound_proxy.N.address": _OP,
+    "account.N.outbound_proxy.N.port": _OP,
     "linekey.N.type": "W-YL common.py BaseYealinkFunckeyGenerator",
     "linekey.N.line": "W-YL common.py BaseYealinkFunckeyGenerator",
     "linekey.N.value": "W-YL common.py BaseYealinkFunckeyGenerator",
@@ -221,10 +228,11 @@ class Yealink(Vendor):
     def _account(number: int, line: Any) -> dict[str, Any]:
         return {"n": number, "label": line.label or line.user, "display_name": line.display_name,
                 "auth_name": line.auth_user, "user_name": line.user, "password": line.password,
-                # The domain, not the registrar host: Yealink takes its SIP domain from this key
-                # and resolves it; the outbound-proxy keys were not found in the sources read.
+                # The domain, not the registrar host: Yealink takes its SIP domain from this key.
+                # Where the registrar is elsewhere, the outbound proxy carries its address.
                 "address": line.domain, "port": line.registrar_port,
-                "transport_type": TRANSPORT_TYPES[line.transport]}
+                "transport_type": TRANSPORT_TYPES[line.transport],
+                "proxy": line.registrar_host if line.registrar_host != line.domain else None}
 
     @staticmethod
     def _key(key: Any, config: Any) -> dict[str, Any]:
