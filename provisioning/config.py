@@ -56,6 +56,23 @@ DEFAULTS: dict[str, Any] = {
     "BLF_PICKUP_CODE": None,
     # Phone-facing base URL (the TLS front's); PUBLIC_BASE_URL when unset.
     "PHONE_BASE_URL": None,
+    # The phones' TLS front (nginx, provisioning/tls): where it listens (loopback unless set),
+    # an optional plain-HTTP listener for LANs that allow HTTP, the names and addresses our
+    # server certificate carries, or an operator's public-CA chain and key (PEM files) instead,
+    # and the vendors' factory CA bundles (PEM files) offered to phones for mutual TLS.
+    "PHONE_HTTPS_HOST": "127.0.0.1",
+    "PHONE_HTTPS_PORT": 8443,
+    "PHONE_HTTP_PORT": None,
+    "PHONE_TLS_HOSTNAMES": ["localhost"],
+    "PHONE_TLS_ADDRESSES": ["127.0.0.1"],
+    "PHONE_TLS_CERT_FILE": None,
+    "PHONE_TLS_KEY_FILE": None,
+    "PHONE_CLIENT_CA_FILES": [],
+    # nginx connects to the web server from this loopback address, and only it is added to
+    # TRUSTED_PROXIES: another local client (on 127.0.0.1) cannot pass as the proxy.
+    "PHONE_PROXY_SOURCE_ADDRESS": "127.0.0.2",
+    "NGINX_BINARY": "nginx",
+    "NGINX_WORKERS": 2,
     # The render store (a SQLite file of its own); <instance>/render-store.sqlite when unset.
     "RENDER_STORE_PATH": None,
     "STORE_SYNC_SECONDS": 30,
