@@ -73,6 +73,26 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_PROXY_SOURCE_ADDRESS": "127.0.0.2",
     "NGINX_BINARY": "nginx",
     "NGINX_WORKERS": 2,
+    # Device certificates are checked with RFC 5280 path validation (SHA-2, RSA >= 2048);
+    # false accepts the old factory certificates (SHA-1, RSA-1024) by a direct signature check.
+    "PHONE_CERT_STRICT": True,
+    # How long a worker keeps the tenants' URL secrets in memory before re-reading the store.
+    "PHONE_TENANT_CACHE_SECONDS": 5,
+    # MAC scans: distinct unknown MACs asked from one address within SCAN_WINDOW_SECONDS;
+    # beyond SCAN_SLOWDOWN_AFTER unknown MACs get 429, beyond SCAN_BLOCK_AFTER every request
+    # from the address gets 403 for SCAN_BLOCK_SECONDS (counted in the database: all workers).
+    "SCAN_WINDOW_SECONDS": 600,
+    "SCAN_SLOWDOWN_AFTER": 20,
+    "SCAN_BLOCK_AFTER": 60,
+    "SCAN_BLOCK_SECONDS": 900,
+    # Unknown phones listed per tenant for adoption; beyond this they are only logged.
+    "UNRECOGNISED_MAX_PER_TENANT": 500,
+    # Phones' fetches are buffered per worker and written together every FETCH_FLUSH_SECONDS;
+    # a device's last-seen row at most every LAST_SEEN_THROTTLE_SECONDS (unless its fetched
+    # version changed); DEVICE_HISTORY_KEPT newest history rows are kept per device.
+    "FETCH_FLUSH_SECONDS": 2,
+    "LAST_SEEN_THROTTLE_SECONDS": 60,
+    "DEVICE_HISTORY_KEPT": 100,
     # The render store (a SQLite file of its own); <instance>/render-store.sqlite when unset.
     "RENDER_STORE_PATH": None,
     "STORE_SYNC_SECONDS": 30,
