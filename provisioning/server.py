@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from provisioning import REPO_ROOT
 from provisioning.supervisor import ProcessSpec
+from provisioning.tls.front import PhoneFront, prepare_phone_front
 
 
 def _console_script() -> str:
@@ -38,3 +41,20 @@ def worker_spec() -> ProcessSpec:
 
 def default_workers() -> int:
     return max(2, (os.cpu_count() or 1))
+
+
+def phone_front(
+    instance_path: str | Path, config: Mapping[str, Any], web_host: str, web_port: int
+) -> PhoneFront:
+    """nginx terminating the phones' TLS in front of the web server at web_host:web_port, with
+    its certificate and checked configuration in place (see provisioning/tls)."""
+    return prepare_phone_front(instance_path, config, web_host, web_port)
+
+
+def service_specs(front: PhoneFront, *app_specs: ProcessSpec) -> list[ProcessSpec]:
+    """The application's processes with the settings nginx needs them to have (whom to trust,
+    the phones' URL), then nginx: started last, stopped first, so phones never reach a web
+    server that is going away."""
+    for spec in app_specs:
+        spec.env = {**(spec.env or {}), **front.env}
+    return [*app_specs, front.spec]

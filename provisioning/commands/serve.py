@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from provisioning.commands import app_command
-from provisioning.server import default_workers, gunicorn_spec, worker_spec
+from provisioning.server import (
+    default_workers,
+    gunicorn_spec,
+    phone_front,
+    service_specs,
+    worker_spec,
+)
 from provisioning.supervisor import Supervisor
+from provisioning.tls.certificates import TlsSetupError
+from provisioning.tls.nginx import NginxError
 
 
 @click.command("serve")
@@ -17,9 +26,14 @@ from provisioning.supervisor import Supervisor
 @click.option("--threads", default=4, show_default=True, type=int)
 @app_command
 def serve(host: str, port: int, workers: int | None, threads: int) -> None:
-    """Run the web server and the job worker; restart either if it dies; stop on SIGTERM."""
-    supervisor = Supervisor([gunicorn_spec(host, port, workers or default_workers(), threads),
-                             worker_spec()])
+    """Run the web server, the job worker and nginx (TLS for the phones, on
+    PROVISIONING_PHONE_HTTPS_HOST/PORT); restart any that dies; stop on SIGTERM."""
+    try:
+        front = phone_front(current_app.instance_path, current_app.config, host, port)
+    except (TlsSetupError, NginxError) as exc:
+        raise click.ClickException(str(exc)) from None
+    supervisor = Supervisor(service_specs(
+        front, gunicorn_spec(host, port, workers or default_workers(), threads), worker_spec()))
     raise SystemExit(supervisor.run())
 
 

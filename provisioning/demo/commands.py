@@ -12,17 +12,26 @@ from flask_migrate import upgrade
 
 from provisioning.demo.seed import CREDENTIALS_FILE, load_credentials, seed_demo
 from provisioning.extensions import db
-from provisioning.server import default_workers, gunicorn_spec, worker_spec
+from provisioning.server import (
+    default_workers,
+    gunicorn_spec,
+    phone_front,
+    service_specs,
+    worker_spec,
+)
 from provisioning.supervisor import Supervisor
+from provisioning.tls.certificates import TlsSetupError
+from provisioning.tls.nginx import NginxError
 
 
-def _show(creds: dict, instance_path: str, base_url: str) -> None:
+def _show(creds: dict, instance_path: str, base_url: str, phone_url: str) -> None:
     click.echo("")
     click.echo(f"Demo tenant ready. Credentials (also in {instance_path}/{CREDENTIALS_FILE}):")
     for role in ("superadmin", "user", "operator"):
         entry = creds[role]
         click.echo(f"  {role:<10} {entry['username']:<14} {entry['password']}")
     click.echo(f"API: {base_url}/api/v1/openapi.json   (README: 'Try it')")
+    click.echo(f"Phones: {phone_url}/p/<tenant secret>/   (README: 'HTTPS for phones')")
     click.echo("")
 
 
@@ -48,14 +57,16 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     db.engine.dispose()
     creds = load_credentials(instance)
     base_url = f"http://{host}:{port}"
+    try:
+        front = phone_front(instance, current_app.config, host, port)
+    except (TlsSetupError, NginxError) as exc:
+        raise click.ClickException(str(exc)) from None
     if creds:
-        _show(creds, instance, base_url)
+        _show(creds, instance, base_url, front.phone_base_url)
     os.environ["PROVISIONING_PUBLIC_BASE_URL"] = json.dumps(base_url)
     os.environ.setdefault("PROVISIONING_INSTANCE", instance)
-    supervisor = Supervisor([
-        gunicorn_spec(host, port, workers or default_workers(), threads=4),
-        worker_spec(),
-    ])
+    supervisor = Supervisor(service_specs(
+        front, gunicorn_spec(host, port, workers or default_workers(), threads=4), worker_spec()))
     raise SystemExit(supervisor.run())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 JOB_MODULES: tuple[str, ...] = (
     "provisioning.jobs.handlers",
     "provisioning.phones.jobs",
+    "provisioning.tls.jobs",
 )
 
 Handler = Callable[[dict[str, Any]], None]
