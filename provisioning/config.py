@@ -93,6 +93,18 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_FLUSH_SECONDS": 2,
     "LAST_SEEN_THROTTLE_SECONDS": 60,
     "DEVICE_HISTORY_KEPT": 100,
+    # TFTP (tftp/): an unprivileged port by default; 69 when configured and permitted. Open
+    # transfers are capped in total (tftpy's loop must stay far below select()'s 1,024
+    # descriptors) and per client address; a vanished client's transfer ends after TFTP_TIMEOUT
+    # seconds times TFTP_RETRIES. Firmware images are served from TFTP_FIRMWARE_DIR only.
+    "TFTP_HOST": "127.0.0.1",
+    "TFTP_PORT": 6969,
+    "TFTP_MAX_SESSIONS": 800,
+    "TFTP_MAX_SESSIONS_PER_ADDR": 20,
+    "TFTP_TIMEOUT": 2.0,
+    "TFTP_RETRIES": 3,
+    "TFTP_FIRMWARE_DIR": None,
+    "TFTP_REFRESH_SECONDS": 1.0,
     # The render store (a SQLite file of its own); <instance>/render-store.sqlite when unset.
     "RENDER_STORE_PATH": None,
     "STORE_SYNC_SECONDS": 30,
