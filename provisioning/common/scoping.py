@@ -29,6 +29,7 @@ def _models() -> dict[str, type]:
         "network_id": m.Network,
         "device_id": m.Device,
         "group_id": m.ContactGroup,
+        "unrecognised_id": m.UnrecognisedDevice,
     }
 
 

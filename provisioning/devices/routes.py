@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from provisioning.accounts.auth import ADMINS, require, roles
 from provisioning.accounts.models import Role
-from provisioning.common.api import Blueprint, check_if_match, etag_of, paginate, with_etag
+from provisioning.common.api import Blueprint, check_if_match, etag_of, with_etag
 from provisioning.devices import keys, service
 from provisioning.devices.schemas import (
     AssignmentResultSchema,
@@ -23,7 +23,7 @@ blp = Blueprint("devices", __name__, url_prefix="/devices",
 @blp.arguments(DeviceListArgs, location="query")
 @blp.response(200, DevicePage)
 def list_devices(args):
-    return paginate(service.list_devices(args), args)
+    return service.device_page(args)
 
 
 @blp.route("", methods=["POST"])

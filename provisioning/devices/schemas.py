@@ -33,9 +33,21 @@ class DeviceSchema(BaseSchema):
     employee_id = fields.Integer(allow_none=True)
     phonebook_mode = fields.Enum(PhonebookMode, by_value=True)
     phonebook_group_id = fields.Integer(allow_none=True)
+    # This phone must present its factory certificate (mutual TLS) to receive credentials.
+    require_mtls = fields.Boolean()
+    # Firmware only over HTTPS: the phone installs whatever this URL serves.
+    firmware_url = fields.Url(allow_none=True, schemes={"https"}, require_tld=False,
+                              validate=validate.Length(max=500))
+    # What the phone last fetched against what is rendered now (provisioning_state).
+    provisioning = fields.Method("_provisioning", dump_only=True)
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+    def _provisioning(self, device):
+        from provisioning.devices.service import provisioning_state
+
+        return provisioning_state(device)
 
 
 class DevicePatchSchema(DeviceSchema):
@@ -50,6 +62,11 @@ class DeviceListArgs(PageArgs):
     employee_id = fields.Integer()
     assigned = fields.Boolean()
     tenant_id = fields.Integer()
+    # stale=true: the phone last fetched another configuration version than the one rendered
+    # now; stale=false: it runs the current one. A phone that never fetched is neither, unless
+    # include_never_fetched=true counts it as stale.
+    stale = fields.Boolean()
+    include_never_fetched = fields.Boolean(load_default=False)
 
 
 class AssignmentSchema(BaseSchema):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from provisioning.accounts.models import Role
-from provisioning.common.api import get_owned, resolve_tenant_id
+from provisioning.common.api import get_owned, paginate, resolve_tenant_id
 from provisioning.contacts.models import ContactGroup
 from provisioning.context import current_actor
 from provisioning.devices.models import Device, PhonebookMode
@@ -21,6 +21,7 @@ from provisioning.employees.models import Employee
 from provisioning.errors import Conflict, NotFound, ValidationFailed
 from provisioning.extensions import db
 from provisioning.journal.recorder import record
+from provisioning.phones.models import DeviceStatus
 from provisioning.sites.models import Site
 from provisioning.sites.service import in_tenant, scoped
 from provisioning.tenants.models import Tenant
@@ -50,7 +51,62 @@ def list_devices(args: dict[str, Any]) -> Select:
     if args.get("assigned") is not None:
         column = Device.employee_id
         stmt = stmt.where(column.is_not(None) if args["assigned"] else column.is_(None))
+    if args.get("stale") is not None:
+        stmt = stmt.outerjoin(DeviceStatus, DeviceStatus.device_id == Device.id).where(
+            _stale_condition(bool(args.get("include_never_fetched")))
+            if args["stale"] else _current_condition())
     return stmt
+
+
+def _stale_condition(include_never_fetched: bool) -> ColumnElement[bool]:
+    fetched, rendered = DeviceStatus.fetched_version, DeviceStatus.rendered_version
+    stale = and_(fetched.is_not(None), or_(rendered.is_(None), fetched != rendered))
+    return or_(stale, fetched.is_(None)) if include_never_fetched else stale
+
+
+def _current_condition() -> ColumnElement[bool]:
+    fetched = DeviceStatus.fetched_version
+    return and_(fetched.is_not(None), fetched == DeviceStatus.rendered_version)
+
+
+def device_page(args: dict[str, Any]) -> dict[str, Any]:
+    """A page of devices with their provisioning state: one query for the page's statuses,
+    not one per device."""
+    page = paginate(list_devices(args), args)
+    ids = [device.id for device in page["items"]]
+    statuses = {s.device_id: s for s in db.session.execute(
+        select(DeviceStatus).where(DeviceStatus.device_id.in_(ids))).scalars()} if ids else {}
+    for device in page["items"]:
+        device._provisioning_status = statuses.get(device.id)  # type: ignore[attr-defined]
+    return page
+
+
+def provisioning_state(device: Device) -> dict[str, Any]:
+    """What the phone last fetched against what is rendered now. ``stale``: the phone fetched
+    and runs another version (a phone that never fetched is not stale; see the list filter)."""
+    if hasattr(device, "_provisioning_status"):
+        status = device._provisioning_status  # type: ignore[attr-defined]
+    else:
+        status = db.session.get(DeviceStatus, device.id)
+    if status is None:
+        return {"rendered_version": None, "fetched_version": None, "fetched_at": None,
+                "last_seen_at": None, "last_seen_addr": None, "last_firmware": None,
+                "last_user_agent": None, "stale": False}
+    return {
+        "rendered_version": status.rendered_version,
+        "fetched_version": status.fetched_version,
+        "fetched_at": _iso(status.fetched_at),
+        "last_seen_at": _iso(status.last_seen_at),
+        "last_seen_addr": status.last_seen_addr,
+        "last_firmware": status.last_firmware,
+        "last_user_agent": status.last_user_agent,
+        "stale": status.fetched_version is not None
+        and status.fetched_version != status.rendered_version,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def get_device(device_id: int) -> Device:

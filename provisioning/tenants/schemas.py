@@ -25,6 +25,9 @@ class TenantSchema(BaseSchema):
     password_max_age_days = fields.Integer(
         allow_none=True, validate=validate.Range(min=1, max=3650)
     )
+    # A security setting, not contract data: the tenant's admins may switch it. On: phones must
+    # present their factory certificate (mutual TLS) to receive credentials.
+    require_mtls = fields.Boolean()
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

@@ -29,11 +29,14 @@ from provisioning.models import (
     SipAccount,
     Site,
     Tenant,
+    UnrecognisedDevice,
 )
 from tests.factories import headers_for, make_account, make_tenant
 
 MARKER = "zzothertenant"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Route parameters that are not object ids (a device's file name): any plausible value.
+OTHER_PARAMETERS = {"filename": "0004139f9f9f.xml"}
 
 
 def _other_tenant() -> dict[str, int]:
@@ -82,8 +85,12 @@ def _other_tenant() -> dict[str, int]:
             label=f"{MARKER} key",
         )
     )
+    unrecognised = UnrecognisedDevice(tenant_id=b.id, mac="0004139e9e9e", vendor="snom",
+                                      model="D785", user_agent=f"{MARKER} phone")
+    db.session.add(unrecognised)
     db.session.commit()
     return {
+        "unrecognised_id": unrecognised.id,
         "tenant_id": b.id,
         "account_id": account.id,
         "employee_id": employee.id,
@@ -108,6 +115,7 @@ def _snapshot(tenant_id: int) -> str:
         SipAccount,
         Device,
         FunctionKey,
+        UnrecognisedDevice,
     ):
         column = model.id if model is Tenant else model.tenant_id
         for obj in db.session.execute(select(model).where(column == tenant_id)).scalars():
@@ -136,7 +144,8 @@ def test_another_tenants_objects_are_404_on_every_route_and_change_nothing(app, 
     for rule in _api_rules(app):
         if not rule.arguments:
             continue
-        url = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+        values = {**OTHER_PARAMETERS, **ids}
+        url = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
         for method in METHODS:
             if method not in rule.methods:
                 continue
