@@ -49,6 +49,14 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
             "(make run does). In production use `provisioning serve`."
         )
     instance = current_app.instance_path
+    base_url = f"http://{host}:{port}"
+    try:
+        front = phone_front(instance, current_app.config, host, port)
+    except (TlsSetupError, NginxError) as exc:
+        raise click.ClickException(str(exc)) from None
+    # The seed renders the demo phones' files: with the URL the phones reach us at (nginx's).
+    current_app.config["PUBLIC_BASE_URL"] = base_url
+    current_app.config["PHONE_BASE_URL"] = front.phone_base_url
     upgrade()
     seed_demo(instance)
     # Outside a request every SQLite transaction takes the write lock: end ours before the
@@ -56,11 +64,6 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     db.session.remove()
     db.engine.dispose()
     creds = load_credentials(instance)
-    base_url = f"http://{host}:{port}"
-    try:
-        front = phone_front(instance, current_app.config, host, port)
-    except (TlsSetupError, NginxError) as exc:
-        raise click.ClickException(str(exc)) from None
     if creds:
         _show(creds, instance, base_url, front.phone_base_url)
     os.environ["PROVISIONING_PUBLIC_BASE_URL"] = json.dumps(base_url)

@@ -24,15 +24,18 @@ def free_port() -> int:
 class Demo:
     """The demo service as a child process group; stopped (and waited for) on exit."""
 
-    def __init__(self, instance: Path, port: int | None = None, env: dict | None = None) -> None:
+    def __init__(self, instance: Path, port: int | None = None, env: dict | None = None,
+                 https_port: int | None = None) -> None:
         self.instance = instance
         self.port = port or free_port()
+        self.https_port = https_port or free_port()  # nginx, TLS for the phones
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "PROVISIONING_ENV": "development",
             "PROVISIONING_INSTANCE": str(instance),
             "PROVISIONING_URL": self.base_url,
+            "PROVISIONING_PHONE_HTTPS_PORT": str(self.https_port),
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             **(env or {}),
         }
@@ -56,6 +59,7 @@ class Demo:
             try:
                 with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=2) as r:
                     if r.status == 200:
+                        socket.create_connection(("127.0.0.1", self.https_port), 2).close()
                         return self
             except OSError:
                 time.sleep(0.3)
