@@ -27,6 +27,8 @@ from provisioning.phones.store import RenderStore, StoredDevice, StoredFile
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+_FILES_BY_MAC = ("SELECT tenant_id, mac, filename, variant, etag, version, content_type,"
+                 " encrypted, body FROM files WHERE mac IN")
 _NETWORK_CACHE = 4096
 
 
@@ -116,9 +118,8 @@ class StoreMirror:
                 for mac in chunk:
                     files[mac] = {}
                 marks = ",".join("?" * len(chunk))  # placeholders only; the MACs are bound
-                rows = conn.execute(
-                    "SELECT tenant_id, mac, filename, variant, etag, version, content_type,"
-                    f" encrypted, body FROM files WHERE mac IN ({marks})", chunk)  # noqa: S608
+                query = f"{_FILES_BY_MAC} ({marks})"  # noqa: S608
+                rows = conn.execute(query, chunk)
                 for row in rows:
                     stored = StoredFile(*row[:7], bool(row[7]), bytes(row[8]))
                     files[stored.mac][(stored.filename.lower(), stored.variant)] = stored
