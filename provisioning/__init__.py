@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from provisioning.instance import create_secrets, load_ca_pem, load_secrets
     from provisioning.journal import recorder
     from provisioning.phones import invalidation
+    from provisioning.phones import routes as phone_routes
     from provisioning.phones.store import RenderStore
 
     settings = build_config(config)
@@ -79,4 +80,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     scoping.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(phone_routes.bp)  # /p/<secret>/<file>: the phones, not under /api
     return app
