@@ -30,6 +30,10 @@ def gunicorn_spec(host: str, port: int, workers: int, threads: int) -> ProcessSp
         "--max-requests", "20000", "--max-requests-jitter", "2000",
         "--chdir", str(REPO_ROOT),
         "--no-control-socket",  # gunicorn 27 would share one socket in $HOME between instances
+        # gunicorn would believe X-Forwarded-Proto from any local client (127.0.0.1 by default)
+        # and call the request https; the application alone decides whom to believe
+        # (TRUSTED_PROXIES: nginx's own address).
+        "--forwarded-allow-ips", "",
         "--preload",
     ]
     return ProcessSpec(name="web", argv=argv)

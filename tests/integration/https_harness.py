@@ -106,12 +106,13 @@ def echo_app(environ, start_response):
 class Gunicorn:
     """``gunicorn wsgi:app`` as ``provisioning serve`` starts it, on the test's instance and DB."""
 
-    def __init__(self, instance: Path, database_url: str, env: Mapping[str, str]) -> None:
-        self.instance, self.port = instance, free_port()
+    def __init__(self, instance: Path, database_url: str, env: Mapping[str, str],
+                 port: int | None = None) -> None:
+        self.instance, self.port = instance, port or free_port()
         self.env = {
             **os.environ, "PROVISIONING_ENV": "development",
             "PROVISIONING_INSTANCE": str(instance), "DATABASE_URL": database_url,
-            "PROVISIONING_LOG_LEVEL": "WARNING", **env,
+            "PROVISIONING_LOG_LEVEL": "INFO", **env,
         }
         self.log = instance.parent / f"gunicorn-{self.port}.log"
         self.proc: subprocess.Popen | None = None
