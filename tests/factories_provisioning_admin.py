@@ -19,7 +19,8 @@ def make_unrecognised(tenant: Tenant, **overrides) -> UnrecognisedDevice:
     n = next(_seq)
     values = {"tenant_id": tenant.id, "mac": f"00156500{n:04x}", "vendor": "yealink",
               "model": "T54W", "firmware": "96.86.0.100",
-              "user_agent": f"Yealink SIP-T54W 96.86.0.100 00:15:65:00:{n // 256:02x}:{n % 256:02x}",
+              "user_agent": f"Yealink SIP-T54W 96.86.0.100 00:15:65:00:{n // 256:02x}:"
+                            f"{n % 256:02x}",
               "addr": "192.0.2.10", "last_seen": utcnow()}
     values.update(overrides)
     row = UnrecognisedDevice(**values)
@@ -38,3 +39,16 @@ def make_fetch(device: Device, minutes_ago: int = 0, **overrides) -> DeviceFetch
     db.session.add(fetch)
     db.session.commit()
     return fetch
+
+
+
+def settle() -> None:
+    """Run the keeper, as a started service would: devices made by the factories are rendered
+    and their device_status written.
+
+    Needed because phones.invalidation renders in ``before_commit``, which SQLAlchemy runs
+    before the commit's own flush: rows a factory only adds and commits are not rendered by
+    that commit (API services flush first, so requests are not affected)."""
+    from provisioning.phones.keeper import sync_store
+
+    sync_store()

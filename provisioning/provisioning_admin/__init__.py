@@ -1,1 +1,1 @@
-"""The admin side of phone provisioning: phone URL, device files and history, unrecognised phones."""
+"""The admin side of phone provisioning: phone URL, device files, history, unknown phones."""

@@ -48,7 +48,7 @@ def dismiss(row: UnrecognisedDevice) -> None:
 def adopt(row: UnrecognisedDevice, data: dict[str, Any]) -> Device:
     """Register the phone as a device of the row's tenant. A MAC registered meanwhile is the
     devices API's 409 mac_taken; the row then stays for the admin to dismiss."""
-    body = {
+    body: dict[str, Any] = {
         "tenant_id": row.tenant_id,
         "mac": row.mac,
         "vendor": data.get("vendor") or row.vendor,
