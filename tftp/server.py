@@ -97,6 +97,10 @@ class Server:
         """Open the listening socket (port 0: any free port); returns the address."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # A boot storm arrives at once: room for a burst of requests (the kernel caps it at
+        # net.core.rmem_max); what does not fit is dropped, and phones retry.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         sock.bind((self.host, self.port))
         sock.setblocking(False)
         self.sock = sock
