@@ -58,7 +58,7 @@ def ensure_phone_certificate(
     directory = tls_dir(instance_path)
     directory.mkdir(mode=0o700, exist_ok=True)
     ca = load_ca(ca_dir(instance_path))
-    if not cert_file:
+    if not cert_file or not key_file:
         return ensure_server_certificate(ca, directory, hostnames, addresses, now)
     try:
         return ensure_server_certificate(
