@@ -16,6 +16,7 @@ from provisioning.server import (
 from provisioning.supervisor import Supervisor
 from provisioning.tls.certificates import TlsSetupError
 from provisioning.tls.nginx import NginxError
+from tftp.process import tftp_spec
 
 
 @click.command("serve")
@@ -33,7 +34,8 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     except (TlsSetupError, NginxError) as exc:
         raise click.ClickException(str(exc)) from None
     supervisor = Supervisor(service_specs(
-        front, gunicorn_spec(host, port, workers or default_workers(), threads), worker_spec()))
+        front, gunicorn_spec(host, port, workers or default_workers(), threads), worker_spec(),
+        tftp_spec()))
     raise SystemExit(supervisor.run())
 
 

@@ -22,6 +22,7 @@ from provisioning.server import (
 from provisioning.supervisor import Supervisor
 from provisioning.tls.certificates import TlsSetupError
 from provisioning.tls.nginx import NginxError
+from tftp.process import tftp_spec
 
 
 def _show(creds: dict, instance_path: str, base_url: str, phone_url: str) -> None:
@@ -69,7 +70,8 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     os.environ["PROVISIONING_PUBLIC_BASE_URL"] = json.dumps(base_url)
     os.environ.setdefault("PROVISIONING_INSTANCE", instance)
     supervisor = Supervisor(service_specs(
-        front, gunicorn_spec(host, port, workers or default_workers(), threads=4), worker_spec()))
+        front, gunicorn_spec(host, port, workers or default_workers(), threads=4), worker_spec(),
+        tftp_spec()))
     raise SystemExit(supervisor.run())
 
 

@@ -21,6 +21,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Demo:
     """The demo service as a child process group; stopped (and waited for) on exit."""
 
@@ -29,6 +35,7 @@ class Demo:
         self.instance = instance
         self.port = port or free_port()
         self.https_port = https_port or free_port()  # nginx, TLS for the phones
+        self.tftp_port = free_udp_port()  # the demo's TFTP server (README: TFTP)
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -36,6 +43,7 @@ class Demo:
             "PROVISIONING_INSTANCE": str(instance),
             "PROVISIONING_URL": self.base_url,
             "PROVISIONING_PHONE_HTTPS_PORT": str(self.https_port),
+            "PROVISIONING_TFTP_PORT": str(self.tftp_port),
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             **(env or {}),
         }
