@@ -132,7 +132,8 @@ class ScanDefence:
         # The first statement writes: SQLite takes its write lock now instead of failing to
         # upgrade a read; concurrent workers creating the same key cannot collide.
         new = session.execute(insert(RateCounter).values(key=pair_key, window_start=now, count=1)
-                              .on_conflict_do_nothing(index_elements=["key"])).rowcount == 1
+                              .on_conflict_do_nothing(index_elements=["key"])
+                              .returning(RateCounter.key)).first() is not None
         if not new:
             pair = session.get(RateCounter, pair_key, with_for_update=True, populate_existing=True)
             if pair is not None and pair.window_start + window <= now:

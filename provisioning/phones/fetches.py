@@ -250,8 +250,11 @@ class FetchRecorder:
                 db.session.remove()
 
     def discard(self) -> None:
-        """Forget what is buffered (tests start from nothing)."""
+        """Forget what is buffered and when each device was last written (tests start from
+        nothing)."""
         self._take()
+        with self._lock:
+            self._written.clear()
 
     def stop(self) -> None:
         """Stop the thread and write what is left (at exit). Without a thread (tests) there is

@@ -20,8 +20,8 @@ from tests.factories_phones import (
     YEALINK_UA,
     direct,
     make_phone,
-    phone_url,
     phone_tenant,
+    phone_url,
     phone_worker,  # noqa: F401 - autouse fixture
     save,
     sip_password,
