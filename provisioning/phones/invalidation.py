@@ -141,6 +141,10 @@ def affected(session: Session, touched: set) -> tuple[set[int], set[int], set[st
 
 
 def _before_commit(session: Session) -> None:
+    # The commit's own flush comes after this hook: flush now, so that what was only added
+    # (not yet flushed) is noted too.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     touched = session.info.pop(_TOUCHED, None)
     if (
         not touched
@@ -159,8 +163,6 @@ def _before_commit(session: Session) -> None:
     staged["removed"] |= removed
     if later:
         rendering.schedule_render(session, later)
-    # device_status rows were added: flush them into this same commit
-    session.info.pop(_TOUCHED, None)
 
 
 def _after_commit(session: Session) -> None:

@@ -99,3 +99,12 @@ def test_an_unassigned_device_gets_no_credential_variant(app, client):
     device = _device(client, admin, mac="000413aabb02", vendor="snom", model="D385")
     assert _store(app).device(device["mac"]).assigned is False
     assert _store(app).file(tenant.id, device["mac"], "000413AABB02.xml", "full") is None
+
+
+def test_a_change_committed_without_an_earlier_flush_is_rendered_too(app):
+    from provisioning.devices.models import Device
+
+    tenant = make_tenant()
+    db.session.add(Device(tenant_id=tenant.id, mac="000413aabb03", vendor="snom", model="D385"))
+    db.session.commit()
+    assert _store(app).device("000413aabb03") is not None
