@@ -14,7 +14,14 @@ from sqlalchemy import select
 from provisioning.extensions import db
 from provisioning.phones.models import DeviceFetch, DeviceStatus
 from tests.factories_ops import committed_app, fresh_database
-from tests.integration.tftp_clients import atftp_get, hpa_get, request_packet, rrq, tftpy_get
+from tests.integration.tftp_clients import (
+    atftp_get,
+    hpa_get,
+    many,
+    request_packet,
+    rrq,
+    tftpy_get,
+)
 from tests.integration.tftp_world import (
     NOWHERE,
     OFF,
@@ -164,6 +171,19 @@ def test_a_device_created_through_the_api_later_is_served_without_any_https_fetc
     store = app.extensions["provisioning.render_store"]
     stored = store.file(world["tenant_id"], "805ec0a1b2d9", "805ec0a1b2d9.cfg", "public")
     assert stored is not None and got == stored.body
+
+
+def test_two_hundred_phones_at_once_from_ten_addresses_all_get_their_file(world):
+    port = world["server"].port
+    expected = {name: rrq(port, name, src=ON).data
+                for name in ("000413A1B2C3.xml", "805ec0a1b2c4.cfg")}
+    names = list(expected)
+    started = time.monotonic()
+    results = many([lambda i=i: rrq(port, names[i % 2], src=f"127.0.0.{10 + i % 10}",
+                                    deadline=60) for i in range(200)], timeout=90)
+    assert [r.error for r in results if not r.ok] == []
+    assert all(r.data == expected[names[i % 2]] for i, r in enumerate(results))
+    assert time.monotonic() - started < 60
 
 
 def test_after_a_flood_of_1500_requests_the_same_process_still_serves(world):
