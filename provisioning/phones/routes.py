@@ -205,7 +205,7 @@ def _known(store, device, tenant: dict, wanted, identity, user_agent: str,
         if spec.carries_credentials:
             log.error("render store lacks %s (%s) of device %s", canonical, variant, device.mac)
             return _unavailable(), variant
-        return _generic(tenant, wanted, identity, device.mac, canonical)
+        return _generic(tenant, wanted, identity, device.mac, filename)  # NotServed: 404
     credentials = variant == serving.FULL
     if _unchanged(stored.etag):  # from the stored ETag: nothing decrypted, nothing rendered
         response = Response(status=304, headers=_headers(stored.etag, credentials))
