@@ -15,9 +15,9 @@ Wiring mutual TLS behind nginx (the application re-checks; nginx's verdict is no
     ssl_certificate_key     <dir>/server.key;
     ssl_verify_client       optional_no_ca;      # phones without a certificate still connect
     ssl_client_certificate  <vendor bundles>;    # only names the CAs offered in the handshake
-    proxy_set_header        X-Client-Cert $ssl_client_escaped_cert;  # strip it from anyone else
+    proxy_set_header        X-SSL-Client-Cert $ssl_client_escaped_cert;  # strip it from anyone else
 
-then ``verify_device_certificate(request.headers.get("X-Client-Cert"), trust, mac)`` with a
+then ``verify_device_certificate(request.headers.get("X-SSL-Client-Cert"), trust, mac)`` with a
 ``DeviceTrust.from_files(...)`` built once at start-up.
 """
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from provisioning.accounts import policy, service, sessions
 from provisioning.accounts.auth import (
     ADMINS,
@@ -26,14 +24,16 @@ from provisioning.accounts.schemas import (
     SessionSchema,
 )
 from provisioning.common.api import Blueprint, check_if_match, paginate, with_etag
+from provisioning.phones.proxy import client_view
 
 blp = Blueprint("accounts", __name__, url_prefix="",
                 description="Accounts, signing in and out, the password policy")
 
 
 def _client_addr() -> str | None:
-    # The direct peer; honouring X-Forwarded-For from trusted proxies comes with TRUSTED_PROXIES.
-    return request.remote_addr
+    # Behind a proxy listed in TRUSTED_PROXIES the address it forwards; else the direct peer
+    # (a forged X-Forwarded-For cannot move a client out of its own throttling bucket).
+    return client_view().addr
 
 
 @blp.route("/auth/tokens", methods=["POST"])
