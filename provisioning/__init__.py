@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from provisioning.phones import invalidation
     from provisioning.phones import routes as phone_routes
     from provisioning.phones.store import RenderStore
+    from provisioning.sipcore.resync import install as install_sip_resync
+    from provisioning.sipcore.sync import install as install_sip_sync
 
     settings = build_config(config)
     instance_path = settings.pop("INSTANCE_PATH", None) or default_instance_path()
@@ -73,6 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["provisioning.render_store"] = RenderStore(store_path)
     invalidation.install(Session)
+    # the SIP core: subscribers follow SIP accounts, changed configurations re-sync phones
+    install_sip_sync(Session)
+    install_sip_resync(Session)
 
     # 5. HTTP: errors, authentication, the API and the probes
     api.init_app(app)

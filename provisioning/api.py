@@ -18,6 +18,7 @@ FEATURE_ROUTES = (
     "provisioning.devices.routes",
     "provisioning.contacts.routes",
     "provisioning.journal.routes",
+    "provisioning.sipcore.routes",
     "provisioning.provisioning_admin.routes",
 )
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.commands.worker",
     "provisioning.commands.serve",
     "provisioning.commands.render_store",
+    "provisioning.sipcore.commands",
     "provisioning.commands.tftp",
 )
 

@@ -54,6 +54,36 @@ DEFAULTS: dict[str, Any] = {
     "SIP_REGISTRAR_PORT": 5060,
     "SIP_TRANSPORT": "udp",
     "BLF_PICKUP_CODE": None,
+    # The bundled SIP core (pbx/, README "SIP core"): "kamailio", or None when phones register
+    # elsewhere (then no subscribers are written, no status is read). It listens for SIP on
+    # SIP_LISTEN_HOST (UDP and TCP on SIP_PORT, TLS on SIP_TLS_PORT with a certificate from our
+    # CA; None: no TLS); SIP_ADVERTISED_ADDRESS is its public address when behind NAT.
+    "SIP_CORE": "kamailio",
+    "SIP_LISTEN_HOST": "127.0.0.1",
+    "SIP_PORT": 5060,
+    "SIP_TLS_PORT": 5061,
+    "SIP_ADVERTISED_ADDRESS": None,
+    # Keep-alive OPTIONS to phones behind NAT; a source sending more than SIP_PIKE_REQUESTS
+    # requests in 2 s is dropped for SIP_BAN_SECONDS (scanners).
+    "SIP_NATPING_SECONDS": 30,
+    "SIP_PIKE_REQUESTS": 30,
+    "SIP_BAN_SECONDS": 300,
+    # Phones whose configuration changed get a check-sync NOTIFY this long after the change,
+    # SIP_RESYNC_BATCH devices every SIP_RESYNC_SPACING_SECONDS (no boot storm after a bulk
+    # change).
+    "SIP_RESYNC_DELAY_SECONDS": 5,
+    "SIP_RESYNC_BATCH": 20,
+    "SIP_RESYNC_SPACING_SECONDS": 10,
+    # Kamailio: JSON-RPC on loopback (every call bounded by the timeout), shared memory for the
+    # fleet's registrations and dialogs, its own database (None: beside the service's, see
+    # pbx/kamailio/schema.py).
+    "KAMAILIO_BINARY": "kamailio",
+    "KAMAILIO_RPC_PORT": 5080,
+    "KAMAILIO_RPC_TIMEOUT_SECONDS": 2.0,
+    "KAMAILIO_SHM_MB": 64,
+    "KAMAILIO_PKG_MB": 8,
+    "KAMAILIO_CHILDREN": 4,
+    "KAMAILIO_DB_URL": None,
     # Phone-facing base URL (the TLS front's); PUBLIC_BASE_URL when unset.
     "PHONE_BASE_URL": None,
     # The phones' TLS front (nginx, provisioning/tls): where it listens (loopback unless set),

@@ -94,6 +94,10 @@ class Supervisor:
             if proc is not None:
                 code = proc.returncode
                 spec.proc = None
+                # Its own children may outlive it (Kamailio's workers after SIGKILL of the main
+                # process keep the SIP ports): clear its process group before the restart.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
                 spec.restarts += 1
                 delay = min(self.MAX_BACKOFF, 0.5 * 2 ** (spec.restarts - 1))
                 spec.next_start = now + delay

@@ -17,6 +17,7 @@ JOB_MODULES: tuple[str, ...] = (
     "provisioning.jobs.handlers",
     "provisioning.phones.jobs",
     "provisioning.tls.jobs",
+    "provisioning.sipcore.resync",
 )
 
 Handler = Callable[[dict[str, Any]], None]
