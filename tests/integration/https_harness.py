@@ -206,8 +206,8 @@ class PhoneClient:
 
     def __init__(self, ca_file: Path, port: int, *, user_agent: str, host: str = "localhost",
                  client_cert: tuple[Path, Path] | None = None,
-                 tls_version: ssl.TLSVersion | None = None) -> None:
-        self.port, self.host, self.user_agent = port, host, user_agent
+                 tls_version: ssl.TLSVersion | None = None, source: str | None = None) -> None:
+        self.port, self.host, self.user_agent, self.source = port, host, user_agent, source
         self.context = ssl.create_default_context(cafile=str(ca_file))
         if client_cert is not None:
             self.context.load_cert_chain(*map(str, client_cert))
@@ -215,7 +215,7 @@ class PhoneClient:
             self.context.minimum_version = self.context.maximum_version = tls_version
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Answer:
-        connection = _LoopbackHTTPS(self.host, self.port, self.context)
+        connection = _LoopbackHTTPS(self.host, self.port, self.context, self.source)
         try:
             connection.putrequest("GET", path, skip_accept_encoding=True)
             connection.putheader("User-Agent", self.user_agent)
@@ -234,13 +234,16 @@ class PhoneClient:
 class _LoopbackHTTPS(http.client.HTTPSConnection):
     """Connects to 127.0.0.1, but sends SNI for and checks the certificate against ``host``."""
 
-    def __init__(self, host: str, port: int, context: ssl.SSLContext) -> None:
+    def __init__(self, host: str, port: int, context: ssl.SSLContext,
+                 source: str | None = None) -> None:
         super().__init__(host, port, context=context, timeout=15)
         self.tls_context = context
+        self.source = source
         self.peer_certificate: dict[str, Any] = {}
 
     def connect(self) -> None:
-        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout,
+                                        (self.source, 0) if self.source else None)
         self.sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
         self.peer_certificate = self.sock.getpeercert() or {}
 
