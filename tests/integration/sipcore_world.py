@@ -158,12 +158,11 @@ class Phone:
         self.target = f"127.0.0.1:{target_port or core_port}"
         self.core_port = core_port
 
-    def _csv(self, password: str, expires: int) -> Path:
-        contact = self.contact_host or f"127.0.0.1:{self.port}"
+    def _csv(self, *fields: str, password: str | None = None) -> Path:
+        """user;domain;[authentication ...];fields... (sipp's injection file)."""
         path = self.tmp / f"phone-{self.port}-{time.monotonic_ns()}.csv"
-        path.write_text("SEQUENTIAL\n" + ";".join([
-            self.user, self.domain, f"[authentication username={self.user} password={password}]",
-            self.user_agent, contact, str(expires)]) + "\n")
+        auth = f"[authentication username={self.user} password={password or self.password}]"
+        path.write_text("SEQUENTIAL\n" + ";".join([self.user, self.domain, auth, *fields]) + "\n")
         return path
 
     def _argv(self, scenario: str, *extra: str) -> list[str]:
@@ -175,14 +174,23 @@ class Phone:
                  timeout: float = 10) -> bool:
         """True when the answer was ``expect`` (200 or 403)."""
         scenario = "register.xml" if expect == 200 else "register_forbidden.xml"
-        argv = self._argv(scenario, "-inf", str(self._csv(password or self.password, expires)),
+        contact = self.contact_host or f"127.0.0.1:{self.port}"
+        csv = self._csv(self.user_agent, contact, str(expires), password=password)
+        return self.run(scenario, csv=csv, timeout=timeout)
+
+    def run(self, scenario: str, *fields: str, csv: Path | None = None,
+            timeout: float = 10) -> bool:
+        """One sipp run in the foreground; True when the scenario completed."""
+        argv = self._argv(scenario, "-inf", str(csv or self._csv(*fields)),
                           "-timeout", f"{int(timeout)}", "-recv_timeout", "6000")
         done = subprocess.run(argv, capture_output=True, timeout=timeout + 10, check=False,
                               cwd=self.tmp)
         return done.returncode == 0
 
-    def expect(self, scenario: str, *extra: str, timeout: float = 15) -> Expectation:
-        """Start a UAS scenario in the background on this phone's port (after registering)."""
+    def expect(self, scenario: str, *fields: str, timeout: float = 15) -> Expectation:
+        """Start a scenario in the background on this phone's port: a UAS after registering,
+        or a client that waits for what it is sent (a BLF watcher)."""
+        extra = ["-inf", str(self._csv(*fields))] if fields else []
         return Expectation(self._argv(scenario, "-timeout", f"{int(timeout)}", *extra),
                            self.tmp, timeout)
 
