@@ -15,12 +15,14 @@ from provisioning.extensions import db
 from provisioning.tenants.models import Tenant
 from tests.factories_people import make_employee, make_number
 from tests.integration.https_harness import PhoneClient
+
+# `stack` is the phones' HTTPS fixture, used here by name (hence the F811 notes below)
 from tests.integration.test_https_phones import SNOM_UA, YEALINK_UA, stack  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 
-def _stale_ids(stack) -> set[int]:
+def _stale_ids(stack) -> set[int]:  # noqa: F811
     page = stack.api("GET", "/devices?stale=true&include_never_fetched=true")
     return {d["id"] for d in page["items"]}
 
@@ -35,7 +37,7 @@ def _wait(predicate, timeout: float = 15.0) -> bool:
     return predicate()
 
 
-def test_the_stale_list_follows_fetches_and_a_colleagues_number_change(stack):
+def test_the_stale_list_follows_fetches_and_a_colleagues_number_change(stack):  # noqa: F811
     snom = stack.snom["id"]
     with stack.app.app_context():
         tenant = db.session.get(Tenant, stack.tenant_id)
@@ -56,7 +58,7 @@ def test_the_stale_list_follows_fetches_and_a_colleagues_number_change(stack):
     assert _wait(lambda: snom not in _stale_ids(stack)), "fetched the new file, still stale"
 
 
-def test_the_first_credential_free_files_carry_our_ca(stack):
+def test_the_first_credential_free_files_carry_our_ca(stack):  # noqa: F811
     ca_pem = stack.front.ca_file.read_text().strip()
     ca_body = "".join(ca_pem.splitlines()[1:-1])
     snom = stack.phone(SNOM_UA).get(stack.path("snomD785.xml"))
@@ -66,14 +68,15 @@ def test_the_first_credential_free_files_carry_our_ca(stack):
 
     yealink = stack.phone(YEALINK_UA).get(stack.path("y000000000096.cfg"))
     assert yealink.status == 200 and b"account.1.password" not in yealink.body
-    lines = dict(line.split(" = ", 1) for line in yealink.body.decode().splitlines() if " = " in line)
+    text = yealink.body.decode()
+    lines = dict(line.split(" = ", 1) for line in text.splitlines() if " = " in line)
     url = lines["static.trusted_certificates.url"]
     assert url.endswith("/ca.crt") and stack.secret in url
     served = stack.phone(YEALINK_UA).get(stack.path("ca.crt"))
     assert served.status == 200 and served.body.decode().strip() == ca_pem
 
 
-def test_a_mac_scan_is_slowed_then_refused_and_counted_in_the_database(stack):
+def test_a_mac_scan_is_slowed_then_refused_and_counted_in_the_database(stack):  # noqa: F811
     scanner = PhoneClient(stack.front.ca_file, stack.front.https_port, source="127.0.0.77",
                           user_agent="Yealink SIP-T54W 96.86.0.70")
     statuses = []
