@@ -50,6 +50,9 @@ class Device(Journaled, Versioned, Timestamped, TenantOwned, db.Model):
     phonebook_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact_groups.id", ondelete="SET NULL"), nullable=True
     )
+    # Add the private contacts of the device's employee's account to what the phone receives.
+    phonebook_private: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
 
     keys = relationship("FunctionKey", order_by="FunctionKey.position",
                         cascade="all, delete-orphan", passive_deletes=True)
