@@ -2,9 +2,10 @@
 
 When a device's rendered configuration version changes (``device_status.rendered_version``,
 written by provisioning/phones in the transaction of the change), a ``sip-resync`` job is added
-in that same transaction. Its run time is staggered: SIP_RESYNC_BATCH devices per job, each job
-SIP_RESYNC_SPACING_SECONDS after the last one pending, so a template change across the fleet
-does not make every phone fetch (and possibly reboot) at once. The job reads every registration
+in that same transaction, unless one is pending for it already. Its run time is staggered:
+SIP_RESYNC_BATCH devices per job, each job SIP_RESYNC_SPACING_SECONDS after the last one
+pending, so a template change across the fleet does not make every phone fetch (and possibly
+reboot) at once. The job reads every registration
 in one call and sends NOTIFY check-sync to the contacts of each device (not to other phones on
 the same account), unless the phone already fetched the new version.
 """
@@ -16,7 +17,7 @@ import logging
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from provisioning.common.models import utcnow
@@ -50,15 +51,21 @@ def _schedule(session: Session, flush_context: Any) -> None:
     from provisioning.jobs.models import Job
     from provisioning.jobs.queue import PENDING
 
-    device_ids = sorted(session.info.pop(_CHANGED, set()))
+    changed = session.info.pop(_CHANGED, set())
+    if not changed:
+        return
+    pending = session.execute(select(Job.payload, Job.run_at).where(
+        Job.kind == RESYNC_JOB, Job.status == PENDING)).all()
+    # A device already waiting for its re-sync gets the newest version then: once is enough.
+    waiting = {i for payload, _ in pending for i in (payload or {}).get("device_ids", [])}
+    device_ids = sorted(changed - waiting)
     if not device_ids:
         return
     config = current_app.config
     batch = max(1, int(config["SIP_RESYNC_BATCH"]))
     spacing = dt.timedelta(seconds=float(config["SIP_RESYNC_SPACING_SECONDS"]))
     start = utcnow() + dt.timedelta(seconds=float(config["SIP_RESYNC_DELAY_SECONDS"]))
-    last = session.execute(select(func.max(Job.run_at)).where(
-        Job.kind == RESYNC_JOB, Job.status == PENDING)).scalar()
+    last = max((run_at for _, run_at in pending), default=None)
     if last is not None and last + spacing > start:
         start = last + spacing
     for n, first in enumerate(range(0, len(device_ids), batch)):
