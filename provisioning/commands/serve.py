@@ -13,6 +13,7 @@ from provisioning.server import (
     service_specs,
     worker_spec,
 )
+from provisioning.sipcore.lifecycle import core_specs
 from provisioning.supervisor import Supervisor
 from provisioning.tls.certificates import TlsSetupError
 from provisioning.tls.nginx import NginxError
@@ -35,7 +36,7 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         raise click.ClickException(str(exc)) from None
     supervisor = Supervisor(service_specs(
         front, gunicorn_spec(host, port, workers or default_workers(), threads), worker_spec(),
-        tftp_spec()))
+        tftp_spec(), *core_specs(current_app)))
     raise SystemExit(supervisor.run())
 
 

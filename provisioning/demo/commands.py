@@ -19,6 +19,7 @@ from provisioning.server import (
     service_specs,
     worker_spec,
 )
+from provisioning.sipcore.lifecycle import core_specs
 from provisioning.supervisor import Supervisor
 from provisioning.tls.certificates import TlsSetupError
 from provisioning.tls.nginx import NginxError
@@ -60,6 +61,7 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     current_app.config["PHONE_BASE_URL"] = front.phone_base_url
     upgrade()
     seed_demo(instance)
+    sip = core_specs(current_app)  # Kamailio: its database, configuration, the demo's accounts
     # Outside a request every SQLite transaction takes the write lock: end ours before the
     # service starts, or its workers would wait for this process forever.
     db.session.remove()
@@ -71,7 +73,7 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     os.environ.setdefault("PROVISIONING_INSTANCE", instance)
     supervisor = Supervisor(service_specs(
         front, gunicorn_spec(host, port, workers or default_workers(), threads=4), worker_spec(),
-        tftp_spec()))
+        tftp_spec(), *sip))
     raise SystemExit(supervisor.run())
 
 

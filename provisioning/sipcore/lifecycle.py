@@ -10,11 +10,12 @@ it dies and stops it with the service.
 from __future__ import annotations
 
 import logging
+import shutil
 
 from flask import Flask
 
 from pbx.process import kamailio_spec, prepare
-from provisioning.errors import ValidationFailed
+from provisioning.errors import ServiceUnavailable, ValidationFailed
 from provisioning.extensions import db
 from provisioning.instance import ca_dir
 from provisioning.sipcore.core import kamailio_settings, mark_ready, sip_core, tls_directory
@@ -58,6 +59,11 @@ def core_spec(app: Flask) -> ProcessSpec | None:
         return None
     check_transport(app)
     settings = kamailio_settings(app)
+    if shutil.which(settings.binary) is None:
+        raise ServiceUnavailable(
+            f"{settings.binary} is not installed: run tools/setup-system run (as root), or set "
+            "PROVISIONING_SIP_CORE=null to run without the bundled SIP core",
+            error_id="sip_core_missing")
     if settings.tls_port:
         _certificate(app)
     created = prepare(settings)
@@ -68,3 +74,9 @@ def core_spec(app: Flask) -> ProcessSpec | None:
     db.session.commit()  # end the read transaction (SQLite: before the service's workers start)
     log.info("SIP core ready to start: %s (%s)", settings.config_path, counts)
     return kamailio_spec(settings)
+
+
+def core_specs(app: Flask) -> list[ProcessSpec]:
+    """What ``serve`` and ``demo-run`` add to their supervisor: Kamailio, if configured."""
+    spec = core_spec(app)
+    return [spec] if spec is not None else []

@@ -36,6 +36,8 @@ class Demo:
         self.port = port or free_port()
         self.https_port = https_port or free_port()  # nginx, TLS for the phones
         self.tftp_port = free_udp_port()  # the demo's TFTP server (README: TFTP)
+        self.sip_port = free_udp_port()  # Kamailio (README: SIP core): UDP and TCP
+        self.sip_tls_port, self.sip_rpc_port = free_port(), free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -44,6 +46,10 @@ class Demo:
             "PROVISIONING_URL": self.base_url,
             "PROVISIONING_PHONE_HTTPS_PORT": str(self.https_port),
             "PROVISIONING_TFTP_PORT": str(self.tftp_port),
+            "PROVISIONING_SIP_PORT": str(self.sip_port),
+            "PROVISIONING_SIP_REGISTRAR_PORT": str(self.sip_port),
+            "PROVISIONING_SIP_TLS_PORT": str(self.sip_tls_port),
+            "PROVISIONING_KAMAILIO_RPC_PORT": str(self.sip_rpc_port),
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             **(env or {}),
         }
