@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "SIP_REGISTRAR_PORT": 5060,
     "SIP_TRANSPORT": "udp",
     "BLF_PICKUP_CODE": None,
-    # The bundled SIP core (pbx/, README "SIP core"): "kamailio", or None when phones register
+    # The bundled SIP core (pbx/, README "SIP core"): "kamailio", or "none" when phones register
     # elsewhere (then no subscribers are written, no status is read). It listens for SIP on
     # SIP_LISTEN_HOST (UDP and TCP on SIP_PORT, TLS on SIP_TLS_PORT with a certificate from our
     # CA; None: no TLS); SIP_ADVERTISED_ADDRESS is its public address when behind NAT.

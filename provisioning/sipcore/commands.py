@@ -26,7 +26,7 @@ def sip() -> None:
 def reconcile_command() -> None:
     """Write Kamailio's subscribers and domains again from the service's database."""
     if sip_core() is None:
-        raise click.ClickException("no SIP core configured (SIP_CORE is unset)")
+        raise click.ClickException("no SIP core configured (SIP_CORE is none)")
     ensure_schema(kamailio_settings(current_app).db_url)
     counts = reconcile(db.session)
     db.session.commit()
@@ -39,7 +39,7 @@ def run_command() -> None:
     """Run the SIP core alone in the foreground, supervised (a host of its own)."""
     spec = core_spec(current_app)
     if spec is None:
-        raise click.ClickException("no SIP core configured (SIP_CORE is unset)")
+        raise click.ClickException("no SIP core configured (SIP_CORE is none)")
     db.session.remove()
     db.engine.dispose()
     raise SystemExit(Supervisor([spec]).run())

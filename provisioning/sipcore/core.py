@@ -64,11 +64,12 @@ def _holder(app: Flask) -> _Holder:
     holder = app.extensions.get(_EXTENSION)
     if holder is None:
         core = None
-        if app.config.get("SIP_CORE") == "kamailio":
+        name = str(app.config.get("SIP_CORE") or "none").lower()
+        if name == "kamailio":
             core = KamailioCore(kamailio_settings(app),
                                 rpc_timeout=float(app.config["KAMAILIO_RPC_TIMEOUT_SECONDS"]))
-        elif app.config.get("SIP_CORE"):
-            raise RuntimeError(f"unknown SIP_CORE {app.config['SIP_CORE']!r}: 'kamailio' or None")
+        elif name not in ("none", "off", "false"):
+            raise RuntimeError(f"unknown SIP_CORE {name!r}: 'kamailio' or 'none'")
         holder = app.extensions[_EXTENSION] = _Holder(core)
     return holder
 

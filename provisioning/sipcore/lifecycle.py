@@ -54,7 +54,7 @@ def check_transport(app: Flask) -> None:
 
 
 def core_spec(app: Flask) -> ProcessSpec | None:
-    """Prepare the SIP core and return its ProcessSpec; None when SIP_CORE is unset."""
+    """Prepare the SIP core and return its ProcessSpec; None without one (SIP_CORE none)."""
     if sip_core(app) is None:
         return None
     check_transport(app)
@@ -62,7 +62,7 @@ def core_spec(app: Flask) -> ProcessSpec | None:
     if shutil.which(settings.binary) is None:
         raise ServiceUnavailable(
             f"{settings.binary} is not installed: run tools/setup-system run (as root), or set "
-            "PROVISIONING_SIP_CORE=null to run without the bundled SIP core",
+            "PROVISIONING_SIP_CORE=none to run without the bundled SIP core",
             error_id="sip_core_missing")
     if settings.tls_port:
         _certificate(app)

@@ -237,3 +237,14 @@ def test_the_resync_job_skips_phones_on_the_new_version_and_other_phones(app, co
 
     assert core.calls.count("registrations") == 1
     assert core.notified == [(mine, "snom", False)]
+
+
+def test_without_a_sip_core_the_state_is_unknown_and_resync_unavailable(client, app,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.extensions, "provisioning.sip_core", _Holder(None))
+    tenant = make_tenant()
+    desk = make_device(tenant, employee_id=make_employee(tenant).id)
+    headers = _admin(tenant)
+    body = client.get(f"/api/v1/devices/{desk.id}/registration", headers=headers).get_json()
+    assert (body["state"], body["reason"]) == ("unknown", "no SIP core is configured")
+    assert client.post(f"/api/v1/devices/{desk.id}/resync", headers=headers).status_code == 503
