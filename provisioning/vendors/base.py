@@ -19,14 +19,19 @@ What a vendor states:
   encodings, key rows) derived from the vendor-neutral ``render.DeviceConfig``.
 * ``ALLOWED_SETTINGS``: every setting name (snom) or key (Yealink) its templates may emit, each
   with the source that documents it. A test checks every rendered file against it.
+* ``phonebook``: the phonebook document its phones fetch (a ``PhonebookFormat``: the file kind
+  ``parse_path`` returns for its name, content type), ``phonebook_filename(model, mac)`` and
+  ``render_phonebook(entries, title)``, or None when the vendor has none. The model table's
+  ``phonebook_entries``/``phonebook_name_length`` are the limits (None: not found in any source,
+  then nothing is cut).
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from provisioning.render import DeviceConfig
@@ -77,6 +82,29 @@ class ModelInfo:
     max_keys: int | None  # programmable keys on the phone itself; None = not sourced
     common_file_id: str | None = None  # Yealink y0000000000XX.cfg id (3 digits)
     source: str = ""
+    # What the phone's phonebook holds; None = not found in any source read (nothing is cut).
+    phonebook_entries: int | None = None
+    phonebook_name_length: int | None = None
+    phonebook_source: str = "not found in the sources read"
+
+
+@dataclass(frozen=True)
+class PhonebookFormat:
+    """The phonebook document a vendor's phones fetch from the URL in their configuration."""
+
+    kind: str  # the file kind parse_path gives its name
+    content_type: str
+    description: str
+
+
+class PhonebookEntry(Protocol):
+    """What a vendor renders of one phonebook entry (phonebook_sync.Entry)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def numbers(self) -> Sequence[tuple[str, str]]: ...  # (kind, number)
 
 
 class NotServed(LookupError):
@@ -102,6 +130,16 @@ class Vendor(abc.ABC):
     @abc.abstractmethod
     def context(self, config: DeviceConfig, request: FileRequest) -> dict[str, Any]:
         """Template variables for ``request``; ``config`` is already stripped when needed."""
+
+    phonebook: ClassVar[PhonebookFormat | None] = None
+
+    def phonebook_filename(self, model: str, mac: str) -> str | None:
+        """The name of the device's phonebook under the tenant's URL; None without one."""
+        return None
+
+    def render_phonebook(self, entries: Sequence[PhonebookEntry], title: str) -> bytes:
+        """The phonebook document; entries arrive cut and in their final order."""
+        raise NotServed("phonebook")
 
     def model(self, name: str | None) -> ModelInfo | None:
         if not name:

@@ -19,8 +19,11 @@ teamwork.gigaset.com/gigawiki/plugins/viewsource/viewpagesrc.action?pageId=15173
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
+
+from lxml import etree
 
 from provisioning.common.mac import InvalidMac, mac_upper, normalize_mac
 from provisioning.timezones import zone_rules
@@ -30,6 +33,8 @@ from provisioning.vendors.base import (
     Identity,
     ModelInfo,
     NotServed,
+    PhonebookEntry,
+    PhonebookFormat,
     Vendor,
 )
 
@@ -46,7 +51,16 @@ FILES = MappingProxyType({
                                 "<MAC>.xml: settings with SIP identities and function keys"),
     "firmware": FileSpec("snom/firmware.xml.j2", _XML, False,
                          "snom<MODEL>-firmware.xml: firmware URL (NotServed without one)"),
+    # Rendered by phonebook_sync, not from a DeviceConfig (so no template and no credentials
+    # here); phones.routes serves it under the credentials rule all the same.
+    "phonebook": FileSpec(None, _XML, False,
+                          "snom-phonebook-<MAC>.xml: SnomIPPhoneDirectory (dkey_directory url)"),
 })
+# The minibrowser directory the directory key opens (dkey_directory "url ..."): W-PHONED
+# snom_results.jinja, SNOM-MB. One <DirectoryEntry> per number: the format has one <Telephone>.
+PHONEBOOK = PhonebookFormat("phonebook", _XML, "SnomIPPhoneDirectory (SNOM-MB, W-PHONED)")
+NUMBER_LABELS = MappingProxyType({"office": "office", "mobile": "mobile", "home": "home",
+                                  "other": "other"})
 
 _W = "W-SNOM v10_1_215_13/entry.py MODELS"
 MODELS = MappingProxyType({m.name: m for m in (
@@ -151,6 +165,7 @@ _PATHS = (
     ("model_container", re.compile(r"^snom(?P<model>[A-Za-z0-9]+)\.htm$", re.I)),
     ("model_settings", re.compile(r"^snom(?P<model>[A-Za-z0-9]+)\.xml$", re.I)),
     ("device_settings", re.compile(r"^(?P<mac>[0-9A-F]{12})\.xml$", re.I)),
+    ("phonebook", re.compile(r"^snom-phonebook-(?P<mac>[0-9A-F]{12})\.xml$", re.I)),
 )
 # fkey arguments are "type arg|pickup": keep separators out of user-supplied targets.
 _FKEY_ARG = re.compile(r"[^0-9A-Za-z*#+@._:-]")
@@ -181,6 +196,26 @@ class Snom(Vendor):
     files = FILES
     models = MODELS
     ALLOWED_SETTINGS = ALLOWED_SETTINGS
+    phonebook = PHONEBOOK
+
+    def phonebook_filename(self, model: str, mac: str) -> str | None:
+        return f"snom-phonebook-{mac_upper(mac)}.xml"
+
+    def render_phonebook(self, entries: Sequence[PhonebookEntry], title: str) -> bytes:
+        from provisioning.render import single_line  # render imports the vendor registry
+
+        root = etree.Element("SnomIPPhoneDirectory")
+        etree.SubElement(root, "Title").text = single_line(title)
+        sub = etree.SubElement
+        for entry in entries:
+            name = single_line(entry.name)
+            several = len(entry.numbers) > 1
+            for kind, number in entry.numbers:
+                item = sub(root, "DirectoryEntry")
+                sub(item, "Name").text = f"{name} ({NUMBER_LABELS.get(kind, kind)})" if several \
+                    else name
+                sub(item, "Telephone").text = single_line(number)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.search(user_agent or "")

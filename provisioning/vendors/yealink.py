@@ -20,8 +20,11 @@ W-YL-T (v87/tests/test_common.py), W-YL-HIST (common-file ids).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
+
+from lxml import etree
 
 from provisioning.common.mac import InvalidMac, normalize_mac
 from provisioning.timezones import ZoneRules, zone_rules
@@ -31,10 +34,13 @@ from provisioning.vendors.base import (
     FileSpec,
     Identity,
     ModelInfo,
+    PhonebookEntry,
+    PhonebookFormat,
     Vendor,
 )
 
 _CFG = "text/plain; charset=utf-8"
+_XML = "application/xml; charset=utf-8"
 
 FILES = MappingProxyType({
     "device_boot": FileSpec(None, _CFG, False, "<mac>.boot: not served, legacy pair instead"),
@@ -43,7 +49,14 @@ FILES = MappingProxyType({
                        "y0000000000XX.cfg: credential-free settings and our CA"),
     "device": FileSpec("yealink/device.cfg.j2", _CFG, True,
                        "<mac>.cfg: settings with SIP accounts and line keys"),
+    # Rendered by phonebook_sync, not from a DeviceConfig (so no template and no credentials
+    # here); phones.routes serves it under the credentials rule all the same.
+    "phonebook": FileSpec(None, _XML, False,
+                          "<mac>-phonebook.xml: YealinkIPPhoneDirectory (remote phonebook 1)"),
 })
+# The flat remote phonebook (vendor-formats.md 3.5): several <Telephone> per entry.
+PHONEBOOK = PhonebookFormat("phonebook", _XML,
+                            "YealinkIPPhoneDirectory via remote_phonebook.data.1.url (W-YL)")
 
 
 def _m(name: str, family: str, lines: int | None, keys: int | None, cid: str | None) -> ModelInfo:
@@ -137,6 +150,7 @@ _PATHS = (
     ("common_boot", re.compile(r"^y0{12}\.boot$")),
     ("device", re.compile(r"^(?P<mac>[0-9a-fA-F]{12})\.cfg$")),
     ("device_boot", re.compile(r"^(?P<mac>[0-9a-fA-F]{12})\.boot$")),
+    ("phonebook", re.compile(r"^(?P<mac>[0-9a-f]{12})-phonebook\.xml$")),
 )
 
 
@@ -171,6 +185,22 @@ class Yealink(Vendor):
     files = FILES
     models = MODELS
     ALLOWED_SETTINGS = ALLOWED_SETTINGS
+    phonebook = PHONEBOOK
+
+    def phonebook_filename(self, model: str, mac: str) -> str | None:
+        return f"{mac}-phonebook.xml"
+
+    def render_phonebook(self, entries: Sequence[PhonebookEntry], title: str) -> bytes:
+        from provisioning.render import single_line  # render imports the vendor registry
+
+        root = etree.Element("YealinkIPPhoneDirectory")
+        sub = etree.SubElement
+        for entry in entries:
+            item = sub(root, "DirectoryEntry")
+            sub(item, "Name").text = single_line(entry.name)
+            for _kind, number in entry.numbers:
+                sub(item, "Telephone").text = single_line(number)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.match((user_agent or "").strip())

@@ -1,0 +1,28 @@
+"""One line of a phonebook as the vendors render it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def display_name(first: str, last: str, company: str) -> str:
+    """'Last, First' as phone directories sort them; a company alone when no person is named."""
+    first, last, company = (first or "").strip(), (last or "").strip(), (company or "").strip()
+    if first and last:
+        return f"{last}, {first}"
+    return last or first or company
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    numbers: tuple[tuple[str, str], ...]  # (kind, number), in the contact's order
+    favourite: bool = False
+    sort_key: tuple = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.sort_key:
+            # Favourites first, then alphabetical (case-insensitive), then by number so that
+            # the order is total and the rendering stable.
+            object.__setattr__(self, "sort_key", (not self.favourite, self.name.casefold(),
+                                                  self.name, self.numbers))
