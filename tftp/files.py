@@ -13,6 +13,10 @@ An address outside every tenant's network gets nothing ("file not found"): the g
 carries the tenant's provisioning URL with its secret segment, and a MAC guess from anywhere
 must not reveal it.
 
+Phonebooks are not served here: both formats (snom's minibrowser directory, Yealink's remote
+phonebook) are fetched from the HTTPS URL the device's configuration names, never over TFTP; a
+phonebook's name asked for over TFTP is "file not found" (its FileSpec has no template).
+
 Firmware images come from TFTP_FIRMWARE_DIR only (``firmware/<name>``, or a ``.bin``/``.rom``
 name), resolved there so that a symlink cannot lead out of it.
 """

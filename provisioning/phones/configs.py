@@ -19,7 +19,7 @@ from flask import current_app
 
 from provisioning.crypto import secret_box
 from provisioning.devices.models import Device, KeyKind
-from provisioning.phones.store import StoredDevice, StoredFile
+from provisioning.phones.store import StoredDevice, StoredFile, StoredPhonebook
 from provisioning.render import DeviceConfig, Key, Line, describe_file, render_file
 from provisioning.tenants.models import Tenant
 from provisioning.vendors.base import NotServed
@@ -121,6 +121,21 @@ def _keys(device: Device, settings: PhoneSettings) -> tuple[Key, ...]:
     return tuple(keys)
 
 
+def phonebook_url(device: Device, settings: PhoneSettings, has_line: bool) -> str | None:
+    """The device's phonebook under the tenant's URL; None when it gets none ("none", or no SIP
+    account: the phonebook is served under the credentials rule, which an unassigned device
+    never meets)."""
+    from phonebook_sync import selection_for
+
+    vendor = registry().get(device.vendor)
+    if not has_line or vendor is None or vendor.phonebook is None:
+        return None
+    if selection_for(device) is None:
+        return None
+    name = vendor.phonebook_filename(device.model, device.mac)
+    return f"{provisioning_url(device.tenant, settings)}{name}" if name else None
+
+
 def device_config(device: Device, settings: PhoneSettings) -> DeviceConfig:
     site = _site(device)
     line = _line(device, settings)
@@ -129,7 +144,8 @@ def device_config(device: Device, settings: PhoneSettings) -> DeviceConfig:
         provisioning_url=provisioning_url(device.tenant, settings), year=_year(),
         lines=(line,) if line else (), keys=_keys(device, settings) if line else (),
         language=site.language if site else "en", timezone=site.timezone if site else "UTC",
-        ntp_server=site.ntp_server if site else None, phonebook_url=None,
+        ntp_server=site.ntp_server if site else None,
+        phonebook_url=phonebook_url(device, settings, line is not None),
         firmware_url=device.firmware_url, ca_certificate_pem=settings.ca_certificate_pem,
     )
 
@@ -169,14 +185,40 @@ def render_files(config: DeviceConfig, tenant_id: int, mac_key: str,
     return files
 
 
-def device_files(device: Device, settings: PhoneSettings) -> tuple[StoredDevice, list[StoredFile]]:
+def _phonebook(device: Device, config: DeviceConfig,
+               cache: dict | None) -> StoredPhonebook | None:
+    if config.phonebook_url is None:
+        return None
+    from sqlalchemy.orm import object_session
+
+    from phonebook_sync import device_phonebook
+
+    session = object_session(device)
+    assert session is not None  # rendered from a loaded row
+    rendered = device_phonebook(session, device, cache)
+    if rendered is None:
+        return None
+    filename = config.phonebook_url.rsplit("/", 1)[-1]
+    return StoredPhonebook(device.tenant_id, rendered.key, filename, rendered.etag,
+                           rendered.content_type, rendered.total, rendered.kept, rendered.body)
+
+
+def device_files(device: Device, settings: PhoneSettings, phonebooks: dict | None = None
+                 ) -> tuple[StoredDevice, list[StoredFile]]:
+    """``phonebooks``: a cache shared by a batch, so that devices with the same phonebook
+    selection have it rendered once."""
     config = device_config(device, settings)
     version = config_version(config)
+    book = _phonebook(device, config, phonebooks)
+    if book is not None:
+        # A changed phonebook is a new device version: the phone is told to re-sync.
+        version = hashlib.sha256(f"{version}{book.etag}".encode()).hexdigest()[:32]
     files = render_files(config, device.tenant_id, device.mac, version)
     stored = StoredDevice(
         mac=device.mac, tenant_id=device.tenant_id, device_id=device.id, vendor=device.vendor,
         model=device.model, assigned=bool(config.lines),
-        require_mtls=bool(device.require_mtls or device.tenant.require_mtls), version=version)
+        require_mtls=bool(device.require_mtls or device.tenant.require_mtls), version=version,
+        phonebook=book)
     return stored, files
 
 

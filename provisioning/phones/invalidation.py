@@ -29,7 +29,14 @@ WATCHED = {
     "sites",
     "tenants",
     "networks",
+    # phonebooks (phonebook_sync): devices of the tenant that receive one
+    "contacts",
+    "contact_numbers",
+    "contact_group_members",
+    "contact_groups",
 }
+PHONEBOOK_TABLES = frozenset({"contacts", "contact_numbers", "contact_group_members",
+                              "contact_groups"})
 _TOUCHED = "phones.touched"
 _STAGED = "phones.staged"
 
@@ -72,7 +79,13 @@ def affected(session: Session, touched: set) -> tuple[set[int], set[int], set[st
     removed: set[str] = set()
     employees: set[int] = set()
     numbers: set[str] = set()
+    phonebook_tenants: set[int] = set()  # a contact changed: every phonebook of the tenant
+    employee_tenants: set[int] = set()  # an employee changed: the phonebooks that list them
     for table, obj_id, tenant_id, extra, deleted in touched:
+        if table in PHONEBOOK_TABLES and tenant_id is not None:
+            phonebook_tenants.add(tenant_id)
+        elif (table == "employees" or (table == "phone_numbers" and deleted)) and tenant_id:
+            employee_tenants.add(tenant_id)
         if table == "devices":
             if deleted:
                 removed.add(extra)
@@ -107,9 +120,9 @@ def affected(session: Session, touched: set) -> tuple[set[int], set[int], set[st
                         select(Device.id).where(Device.tenant_id == tenant_id)
                     ).scalars()
                 )
-    if numbers:
-        from provisioning.numbers.models import PhoneNumber
+    from provisioning.numbers.models import PhoneNumber
 
+    if numbers:
         employees.update(
             session.execute(
                 select(Employee.id)
@@ -122,6 +135,11 @@ def affected(session: Session, touched: set) -> tuple[set[int], set[int], set[st
                 select(FunctionKey.device_id).where(FunctionKey.target_number.in_(numbers))
             ).scalars()
         )
+        employee_tenants.update(session.execute(
+            select(Employee.tenant_id).join(PhoneNumber, Employee.personal_number_id
+                                            == PhoneNumber.id)
+            .where(PhoneNumber.e164.in_(numbers))).scalars())
+    devices.update(_phonebook_devices(session, phonebook_tenants, employee_tenants))
     if employees:
         devices.update(
             session.execute(
@@ -138,6 +156,24 @@ def affected(session: Session, touched: set) -> tuple[set[int], set[int], set[st
             ).scalars()
         )
     return devices, tenants, removed
+
+
+def _phonebook_devices(session: Session, contact_tenants: set[int],
+                       employee_tenants: set[int]) -> set[int]:
+    """Devices whose phonebook may have changed. Re-rendering one whose phonebook did not
+    change costs a render and leaves its version as it was (so no re-sync either)."""
+    from provisioning.models import Device, PhonebookMode
+
+    found: set[int] = set()
+    if contact_tenants:
+        found.update(session.execute(select(Device.id).where(
+            Device.tenant_id.in_(contact_tenants),
+            Device.phonebook_mode != PhonebookMode.NONE)).scalars())
+    if employee_tenants - contact_tenants:  # employees are only in the whole phonebook
+        found.update(session.execute(select(Device.id).where(
+            Device.tenant_id.in_(employee_tenants - contact_tenants),
+            Device.phonebook_mode == PhonebookMode.ALL)).scalars())
+    return found
 
 
 def _before_commit(session: Session) -> None:

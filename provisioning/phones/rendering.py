@@ -41,8 +41,9 @@ def render_devices(session: Session, device_ids: Iterable[int]
     settings = phone_settings()
     out = []
     now = utcnow()
+    phonebooks: dict = {}  # devices with the same phonebook selection share one rendering
     for device in _load(session, device_ids):
-        stored, files = device_files(device, settings)
+        stored, files = device_files(device, settings, phonebooks)
         status = session.get(DeviceStatus, device.id)
         if status is None:
             status = DeviceStatus(device_id=device.id, tenant_id=device.tenant_id)

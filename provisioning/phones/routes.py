@@ -13,7 +13,8 @@ database for a known device:
    else (unknown MAC, another tenant's device, no MAC): the generic credential-free file
    (``unknown``), and an unknown MAC is counted against scans and listed as unrecognised;
 6. ETag / If-None-Match (304 from the stored ETag, before decrypting anything); credentials are
-   ``Cache-Control: no-store``, the rest ``no-cache``;
+   ``Cache-Control: no-store``, the rest ``no-cache``; the device's phonebook (``phonebook_sync``,
+   shared with devices of the same selection in the store) only under the credentials rule;
 7. the fetch is recorded in memory (``fetches``), one INFO line logged (never the secret).
 
 A known device's file that the store cannot give whole is a 503 with Retry-After, never a 404
@@ -179,6 +180,31 @@ def _generic(tenant: dict, wanted, identity, mac: str | None,
     return _file(public.body, public.etag, public.content_type, False), "generic"
 
 
+def _phonebook(store, device, tenant: dict, vendor,
+               view: proxy.ClientView) -> tuple[Response, str]:
+    """The device's phonebook, under the same rule as its credentials (it may hold private
+    contacts): only where ``serving.decide`` gives the full variant; otherwise 404. A 304 is
+    answered from the stored ETag without reading the body."""
+    cert_mac = None
+    if serving.requires_mtls(device, tenant) and view.transport == "https":
+        cert_mac = proxy.verified_cert_mac(view, device.mac)
+    decision = serving.decide(device, tenant, view.addr, view.transport, cert_mac)
+    if not decision.credentials:
+        return _not_found(), decision.variant
+    name = vendor.phonebook_filename(device.model, device.mac)
+    book = store.phonebook(tenant["tenant_id"], device.mac, name, with_body=False)
+    if book is None:
+        return _not_found(), "phonebook"
+    headers = {"ETag": book.etag, "Cache-Control": "private, no-cache"}
+    if _unchanged(book.etag):
+        return Response(status=304, headers=headers), "phonebook"
+    book = store.phonebook(tenant["tenant_id"], device.mac, name)
+    if book is None or book.body is None:  # replaced in between: the phone asks again
+        return _unavailable(), "phonebook"
+    return Response(book.body, status=200, headers=headers,
+                    content_type=book.content_type), "phonebook"
+
+
 def _known(store, device, tenant: dict, wanted, identity, user_agent: str,
            view: proxy.ClientView, filename: str) -> tuple[Response, str]:
     vendor = registry()[device.vendor]
@@ -186,6 +212,10 @@ def _known(store, device, tenant: dict, wanted, identity, user_agent: str,
     canonical = vendor.device_filenames(device.model, device.mac).get(wanted.kind)
     seen = {"protocol": view.transport, "addr": view.addr, "user_agent": user_agent,
             "firmware": identity.firmware, "device_id": device.device_id}
+    if vendor.phonebook is not None and wanted.vendor == device.vendor \
+            and wanted.kind == vendor.phonebook.kind:
+        recorder().record(tenant["tenant_id"], **seen)
+        return _phonebook(store, device, tenant, vendor, view)
     if spec is None or spec.template is None:
         recorder().record(tenant["tenant_id"], **seen)
         return _not_found(), "-"

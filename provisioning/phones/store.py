@@ -48,6 +48,26 @@ CREATE TABLE IF NOT EXISTS tenants (
     data TEXT NOT NULL            -- JSON: secrets, switches, networks (see TenantRecord)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Phonebooks: one rendering per selection (vendor format, what is selected, model limits),
+-- shared by every device with that selection; a device points at its row by name.
+CREATE TABLE IF NOT EXISTS phonebooks (
+    tenant_id INTEGER NOT NULL,
+    selection TEXT NOT NULL,
+    etag TEXT NOT NULL,           -- also the phonebook's version
+    content_type TEXT NOT NULL,
+    total INTEGER NOT NULL,       -- entries selected
+    kept INTEGER NOT NULL,        -- entries the model takes
+    body BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, selection)
+);
+CREATE TABLE IF NOT EXISTS device_phonebooks (
+    mac TEXT PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    filename TEXT NOT NULL,       -- canonical name, as the vendor module spells it
+    selection TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_device_phonebooks_selection
+    ON device_phonebooks (tenant_id, selection);
 """
 
 
@@ -64,6 +84,27 @@ class StoredFile:
     body: bytes
 
 
+_PHONEBOOK_FROM = (" FROM device_phonebooks d JOIN phonebooks p"
+                   " ON p.tenant_id = d.tenant_id AND p.selection = d.selection"
+                   " WHERE d.mac=? AND d.tenant_id=? AND d.filename=?")
+_PHONEBOOK_TAG = ("SELECT p.tenant_id, p.selection, d.filename, p.etag, p.content_type, p.total,"
+                  " p.kept, NULL" + _PHONEBOOK_FROM)
+_PHONEBOOK = ("SELECT p.tenant_id, p.selection, d.filename, p.etag, p.content_type, p.total,"
+              " p.kept, p.body" + _PHONEBOOK_FROM)
+
+
+@dataclass(frozen=True)
+class StoredPhonebook:
+    tenant_id: int
+    selection: str
+    filename: str
+    etag: str
+    content_type: str
+    total: int
+    kept: int
+    body: bytes | None  # None when read for its ETag only
+
+
 @dataclass(frozen=True)
 class StoredDevice:
     mac: str
@@ -74,6 +115,8 @@ class StoredDevice:
     assigned: bool
     require_mtls: bool
     version: str
+    # Written with the device (replace_device); never read back into this field.
+    phonebook: StoredPhonebook | None = None
 
 
 class RenderStore:
@@ -119,6 +162,13 @@ class RenderStore:
         return StoredDevice(row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]),
                             row[7])
 
+    def phonebook(self, tenant_id: int, mac: str, filename: str,
+                  with_body: bool = True) -> StoredPhonebook | None:
+        """The device's phonebook; ``with_body=False`` reads only what a 304 needs."""
+        row = self.conn.execute(_PHONEBOOK if with_body else _PHONEBOOK_TAG,
+                                (mac, tenant_id, filename)).fetchone()
+        return StoredPhonebook(*row) if row else None
+
     def tenants(self) -> dict[int, dict]:
         return {tid: json.loads(data)
                 for tid, data in self.conn.execute("SELECT tenant_id, data FROM tenants")}
@@ -143,6 +193,19 @@ class RenderStore:
                 "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)",
                 [(f.tenant_id, f.mac, f.filename, f.variant, f.etag, f.version, f.content_type,
                   int(f.encrypted), f.body) for f in files])
+            book = device.phonebook
+            if book is not None:
+                current = conn.execute(
+                    "SELECT etag FROM phonebooks WHERE tenant_id=? AND selection=?",
+                    (book.tenant_id, book.selection)).fetchone()
+                if current != (book.etag,):  # shared: written once per change, not per device
+                    conn.execute(
+                        "INSERT OR REPLACE INTO phonebooks VALUES (?,?,?,?,?,?,?)",
+                        (book.tenant_id, book.selection, book.etag, book.content_type,
+                         book.total, book.kept, book.body))
+                conn.execute("INSERT INTO device_phonebooks VALUES (?,?,?,?)",
+                             (device.mac, book.tenant_id, book.filename, book.selection))
+            self._drop_unused_phonebooks(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -153,6 +216,7 @@ class RenderStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             self._delete_device(conn, mac)
+            self._drop_unused_phonebooks(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -162,6 +226,13 @@ class RenderStore:
     def _delete_device(conn: sqlite3.Connection, mac: str) -> None:
         conn.execute("DELETE FROM files WHERE mac=?", (mac,))
         conn.execute("DELETE FROM devices WHERE mac=?", (mac,))
+        conn.execute("DELETE FROM device_phonebooks WHERE mac=?", (mac,))
+
+    @staticmethod
+    def _drop_unused_phonebooks(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "DELETE FROM phonebooks WHERE NOT EXISTS (SELECT 1 FROM device_phonebooks d"
+            " WHERE d.tenant_id = phonebooks.tenant_id AND d.selection = phonebooks.selection)")
 
     def put_tenant(self, tenant_id: int, data: dict) -> None:
         self.conn.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?)",
@@ -173,6 +244,8 @@ class RenderStore:
         try:
             conn.execute("DELETE FROM files WHERE tenant_id=?", (tenant_id,))
             conn.execute("DELETE FROM devices WHERE tenant_id=?", (tenant_id,))
+            conn.execute("DELETE FROM device_phonebooks WHERE tenant_id=?", (tenant_id,))
+            conn.execute("DELETE FROM phonebooks WHERE tenant_id=?", (tenant_id,))
             conn.execute("DELETE FROM tenants WHERE tenant_id=?", (tenant_id,))
             conn.execute("COMMIT")
         except BaseException:
