@@ -19,6 +19,7 @@ from provisioning.extensions import db
 
 def _models() -> dict[str, type]:
     from provisioning import models as m
+    from provisioning.contacts.models import Contact
 
     return {
         "tenant_id": m.Tenant,
@@ -29,6 +30,7 @@ def _models() -> dict[str, type]:
         "network_id": m.Network,
         "device_id": m.Device,
         "group_id": m.ContactGroup,
+        "contact_id": Contact,
         "unrecognised_id": m.UnrecognisedDevice,
     }
 

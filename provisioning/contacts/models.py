@@ -81,3 +81,10 @@ class ContactGroupMember(Journaled, TenantOwned, db.Model):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("contact_groups.id", ondelete="CASCADE"),
                                           index=True)
+
+
+def _group_ids(contact: Contact) -> list[int]:
+    return sorted(m.group_id for m in contact.memberships)
+
+
+Contact.group_ids = property(_group_ids)  # type: ignore[attr-defined]

@@ -33,6 +33,8 @@ class DeviceSchema(BaseSchema):
     employee_id = fields.Integer(allow_none=True)
     phonebook_mode = fields.Enum(PhonebookMode, by_value=True)
     phonebook_group_id = fields.Integer(allow_none=True)
+    # Also give the phone the private contacts of its employee's account.
+    phonebook_private = fields.Boolean()
     # This phone must present its factory certificate (mutual TLS) to receive credentials.
     require_mtls = fields.Boolean()
     # Firmware only over HTTPS: the phone installs whatever this URL serves.

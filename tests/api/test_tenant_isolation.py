@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from provisioning.accounts.models import Role
 from provisioning.common.scoping import id_parameters
+from provisioning.contacts.models import Contact, ContactGroupMember, ContactNumber
 from provisioning.crypto import secret_box
 from provisioning.extensions import db
 from provisioning.models import (
@@ -88,6 +89,10 @@ def _other_tenant() -> dict[str, int]:
     unrecognised = UnrecognisedDevice(tenant_id=b.id, mac="0004139e9e9e", vendor="snom",
                                       model="D785", user_agent=f"{MARKER} phone")
     db.session.add(unrecognised)
+    contact = Contact(tenant_id=b.id, last_name=f"{MARKER} contact", owner_account_id=account.id)
+    contact.numbers = [ContactNumber(tenant_id=b.id, kind="office", number="+4930999000222")]
+    contact.memberships = [ContactGroupMember(tenant_id=b.id, group_id=group.id)]
+    db.session.add(contact)
     db.session.commit()
     return {
         "unrecognised_id": unrecognised.id,
@@ -99,6 +104,7 @@ def _other_tenant() -> dict[str, int]:
         "network_id": network.id,
         "device_id": device.id,
         "group_id": group.id,
+        "contact_id": contact.id,
     }
 
 
@@ -116,6 +122,9 @@ def _snapshot(tenant_id: int) -> str:
         Device,
         FunctionKey,
         UnrecognisedDevice,
+        Contact,
+        ContactNumber,
+        ContactGroupMember,
     ):
         column = model.id if model is Tenant else model.tenant_id
         for obj in db.session.execute(select(model).where(column == tenant_id)).scalars():
