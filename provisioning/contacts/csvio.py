@@ -108,6 +108,9 @@ def read(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _row(cells: dict[str, str], line: int) -> dict[str, Any]:
     out: dict[str, Any] = {k: _unquote(cells[k]) for k in TEXT_COLUMNS if k in cells}
+    for optional in ("email", "notes"):
+        if optional in out and not out[optional].strip():
+            out[optional] = None  # an empty cell is no e-mail address
     for flag in ("favourite", "private"):
         if flag in cells:
             out[flag] = _bool(cells[flag], line, flag)
