@@ -191,6 +191,9 @@ def pem_bodies(pem: str) -> list[str]:
     return [re.sub(r"[^A-Za-z0-9+/=]", "", body) for body in bodies]
 
 
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
 class Snom(Vendor):
     name = "snom"
     files = FILES
@@ -215,7 +218,9 @@ class Snom(Vendor):
                 sub(item, "Name").text = f"{name} ({NUMBER_LABELS.get(kind, kind)})" if several \
                     else name
                 sub(item, "Telephone").text = single_line(number)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        # The declaration in double quotes, as the vendors' own examples write it.
+        return _DECLARATION + etree.tostring(root, encoding="utf-8", xml_declaration=False,
+                                             pretty_print=True)
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.search(user_agent or "")

@@ -180,6 +180,9 @@ def _dst(change: Any) -> str:
     return f"{change.month}/{change.week}/{change.weekday}/{change.hour}"
 
 
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
 class Yealink(Vendor):
     name = "yealink"
     files = FILES
@@ -200,7 +203,9 @@ class Yealink(Vendor):
             sub(item, "Name").text = single_line(entry.name)
             for _kind, number in entry.numbers:
                 sub(item, "Telephone").text = single_line(number)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        # The declaration in double quotes, as the vendors' own examples write it.
+        return _DECLARATION + etree.tostring(root, encoding="utf-8", xml_declaration=False,
+                                             pretty_print=True)
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.match((user_agent or "").strip())

@@ -201,3 +201,46 @@ def test_a_phonebook_change_is_a_new_device_version_only_where_the_phonebook_cha
     after = versions()
     assert after[0] != before[0]  # the whole phonebook changed: the phone is re-synced
     assert after[1] == before[1]  # the Sales phonebook did not: nothing to tell that phone
+
+
+def test_names_stored_through_the_api_reach_the_phone_well_formed_and_unchanged(client):
+    from tests.factories import headers_for, make_account
+
+    tenant = make_tenant()
+    headers = headers_for(make_account("admin", tenant))
+    names = ["<b>&amp;</b>", "]]> \"'", "שלום עליכם", "\u202eevil\u202c 😀", "Zoë Ünal"]
+    for name in names:
+        r = client.post("/api/v1/contacts", headers=headers,
+                        json={"last_name": name, "numbers": [{"number": "+49 (30) 555-0"}]})
+        assert r.status_code == 201, r.get_json()
+    make_phone(tenant, "yealink", phonebook_mode=PhonebookMode.ALL)
+    body = client.get(f"{phone_url(tenant)}{YEALINK_BOOK}", **via_proxy(YEALINK_UA)).data
+    assert set(names) <= set(_names(body))
+    assert "+49305550" in _numbers(body)
+
+
+def test_the_api_says_what_a_device_gets_and_whether_its_model_cut_it(client, monkeypatch):
+    from dataclasses import replace
+
+    from provisioning.vendors.yealink import MODELS
+    from tests.factories import headers_for, make_account
+
+    tenant = make_tenant()
+    for n in range(4):
+        make_contact(tenant, f"C{n}", favourite=n == 3)
+    phone = make_phone(tenant, "yealink")
+    model = MODELS["T46G"]
+    monkeypatch.setattr("provisioning.vendors.yealink.Yealink.model",
+                        lambda self, name: replace(model, phonebook_entries=2,
+                                                   phonebook_source="test table"))
+    r = client.get(f"/api/v1/devices/{phone.id}/phonebook",
+                   headers=headers_for(make_account("admin", tenant)))
+    assert r.status_code == 200, r.get_json()
+    info = r.get_json()
+    assert info["mode"] == "all" and info["url"].endswith(YEALINK_BOOK)
+    assert (info["entries_total"], info["entries_kept"], info["truncated"]) == (5, 2, True)
+    assert info["limit"] == {"entries": 2, "name_length": None, "source": "test table"}
+    phone.label = "re-render with the limit"
+    save()
+    body = client.get(f"{phone_url(tenant)}{YEALINK_BOOK}", **via_proxy(YEALINK_UA)).data
+    assert _names(body)[0] == "C3" and len(_names(body)) == 2  # the favourite first
