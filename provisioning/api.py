@@ -20,6 +20,7 @@ FEATURE_ROUTES = (
     "provisioning.journal.routes",
     "provisioning.sipcore.routes",
     "provisioning.provisioning_admin.routes",
+    "provisioning.discovery.routes",
 )
 
 

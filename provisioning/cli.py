@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.commands.render_store",
     "provisioning.sipcore.commands",
     "provisioning.commands.tftp",
+    "provisioning.commands.discovery",
 )
 
 

@@ -135,6 +135,22 @@ DEFAULTS: dict[str, Any] = {
     "TFTP_RETRIES": 3,
     "TFTP_FIRMWARE_DIR": None,
     "TFTP_REFRESH_SECONDS": 1.0,
+    # Discovery (provisioning/discovery, README "Discovery"): the LAN addresses of this host
+    # that answer multicast SIP PnP and announce the instance over mDNS ("all": every
+    # non-loopback IPv4 address; empty: discovery off for the instance). PnP answers come from
+    # the holder of a network's lease in the shared database; a vanished holder is replaced
+    # within PNP_LEASE_SECONDS. A source may send PNP_RATE_LIMIT requests per window; an
+    # adoption window lasts at most PNP_ADOPTION_WINDOW_MAX_MINUTES.
+    "DISCOVERY_INTERFACES": [],
+    "PNP_GROUP": "224.0.1.75",
+    "PNP_PORT": 5060,
+    "PNP_LEASE_SECONDS": 30,
+    "PNP_REFRESH_SECONDS": 2.0,
+    "PNP_RATE_LIMIT": 10,
+    "PNP_RATE_WINDOW_SECONDS": 60,
+    "PNP_ADOPTION_WINDOW_MAX_MINUTES": 24 * 60,
+    "MDNS_ENABLED": True,
+    "MDNS_SERVICE_TYPE": "_provisioning._tcp.local.",
     # The render store (a SQLite file of its own); <instance>/render-store.sqlite when unset.
     "RENDER_STORE_PATH": None,
     "STORE_SYNC_SECONDS": 30,

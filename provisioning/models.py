@@ -3,6 +3,7 @@
 from provisioning.accounts.models import Account, ApiToken, AuthFailure, Role
 from provisioning.contacts.models import ContactGroup
 from provisioning.devices.models import Device, FunctionKey, KeyKind, PhonebookMode
+from provisioning.discovery.models import PnpLease
 from provisioning.employees.models import Employee
 from provisioning.jobs.models import Job
 from provisioning.journal.models import JournalEntry
@@ -16,5 +17,5 @@ __all__ = [
     "DeviceFetch", "DeviceStatus", "RateCounter", "UnrecognisedDevice",
     "Account", "ApiToken", "AuthFailure", "ContactGroup", "Device", "Employee", "FunctionKey",
     "Job", "JournalEntry", "KeyKind", "Network", "NumberStatus", "PhoneNumber", "PhonebookMode",
-    "Role", "SipAccount", "Site", "Tenant",
+    "PnpLease", "Role", "SipAccount", "Site", "Tenant",
 ]

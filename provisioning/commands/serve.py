@@ -6,6 +6,7 @@ import click
 from flask import current_app
 
 from provisioning.commands import app_command
+from provisioning.discovery.process import discovery_specs
 from provisioning.server import (
     default_workers,
     gunicorn_spec,
@@ -36,7 +37,7 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         raise click.ClickException(str(exc)) from None
     supervisor = Supervisor(service_specs(
         front, gunicorn_spec(host, port, workers or default_workers(), threads), worker_spec(),
-        tftp_spec(), *core_specs(current_app)))
+        tftp_spec(), *core_specs(current_app), *discovery_specs(current_app.config)))
     raise SystemExit(supervisor.run())
 
 

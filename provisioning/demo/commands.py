@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from provisioning.demo.seed import CREDENTIALS_FILE, load_credentials, seed_demo
+from provisioning.discovery.process import discovery_specs
 from provisioning.extensions import db
 from provisioning.server import (
     default_workers,
@@ -73,7 +74,7 @@ def demo_run(host: str, port: int, workers: int | None) -> None:
     os.environ.setdefault("PROVISIONING_INSTANCE", instance)
     supervisor = Supervisor(service_specs(
         front, gunicorn_spec(host, port, workers or default_workers(), threads=4), worker_spec(),
-        tftp_spec(), *sip))
+        tftp_spec(), *sip, *discovery_specs(current_app.config)))
     raise SystemExit(supervisor.run())
 
 
