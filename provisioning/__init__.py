@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from provisioning.phones import invalidation
     from provisioning.phones import routes as phone_routes
     from provisioning.phones.store import RenderStore
+    from provisioning.portal import init_app as init_portal
     from provisioning.sipcore.resync import install as install_sip_resync
     from provisioning.sipcore.sync import install as install_sip_sync
 
@@ -86,4 +87,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     scoping.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(phone_routes.bp)  # /p/<secret>/<file>: the phones, not under /api
+    init_portal(app)  # /portal: the web portal (HTML, a session cookie, CSRF on every form)
     return app
