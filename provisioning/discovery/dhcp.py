@@ -9,9 +9,13 @@ What each vendor's phones read (vendor-formats.md section 5):
   both carry the URL (43 is its lowest-priority source, there for phones set to prefer it);
 * other phones (Poly, AudioCodes, Panasonic) read option 160 before 66: ``other`` gives both.
 
+Scope: ISC dhcpd's classes and dnsmasq's tags act server-wide, which fits the usual site with
+one DHCP server per LAN; Kea's classes are "required" classes that only the subnet listing them
+uses, so one central Kea can serve several tenants' networks. Names carry the network id
+(``prov<id>-...``), so snippets of several networks never clash.
+
 Pure text from plain data; the tests run each server's own configuration check on a file that
-includes these snippets. Names carry the network id (``prov<id>-...``), so the snippets of
-several networks may live in one server's configuration.
+includes these snippets.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ def isc(network_id: int, cidr: str, url: str, vendor: str) -> str:
 # ---- Kea --------------------------------------------------------------------------------
 
 _KEA_OPTION = {"66": "tftp-server-name", "67": "boot-file-name"}
+KEA_OPTION_160 = "provisioning-url"
 
 
 def _kea_options(options: dict[str, str], name: str) -> list[dict]:
@@ -120,39 +125,66 @@ def _kea_options(options: dict[str, str], name: str) -> list[dict]:
         elif code in _KEA_OPTION:
             out.append({"name": _KEA_OPTION[code], "data": value})
         else:
-            out.append({"name": f"{name}-option-{code}", "code": int(code), "data": value})
+            out.append({"name": KEA_OPTION_160, "code": int(code), "data": value})
     return out
 
 
 def kea_object(network_id: int, cidr: str, url: str, vendor: str) -> dict:
-    """The Dhcp4 keys to merge into Kea's configuration ("option-def", "client-classes",
-    "option-data")."""
+    """The Dhcp4 keys to merge into Kea's configuration: "client-classes", "option-def" (the
+    same for every network: keep one), and under "subnet4" the network's
+    "require-client-classes" to add to the subnet of that range. The classes are required
+    classes (evaluated only for subnets that list them): one central Kea may serve several
+    tenants' networks, each with its own URL."""
     v = values(url, vendor)
     name = f"prov{network_id}-{vendor}"
     out: dict = {"client-classes": []}
     if vendor == "other":
-        out["option-def"] = [{"name": f"{name}-option-160", "code": 160, "type": "string",
+        out["option-def"] = [{"name": KEA_OPTION_160, "code": 160, "type": "string",
                               "space": "dhcp4"}]
-        # Every client: global option data (or move it into the network's subnet).
-        del out["client-classes"]
-        out["option-data"] = _kea_options(v.options, name)
-        return out
-    if v.vendor_class_prefix:
-        n = len(v.vendor_class_prefix)
-        test = f"substring(option[60].hex, 0, {n}) == '{v.vendor_class_prefix}'"
+        out["client-classes"].append({"name": name, "test": "member('ALL')",
+                                      "only-if-required": True,
+                                      "option-data": _kea_options(v.options, name)})
     else:
-        test = " or ".join(f"substring(pkt4.mac, 0, 3) == 0x{o}" for o in v.ouis)
-    entry: dict = {"name": name, "test": test, "option-data": _kea_options(v.options, name)}
-    if "43" in v.options:
-        # Kea lets a class define option 43 itself: here a plain string, the URL.
-        entry["option-def"] = [{"name": "vendor-encapsulated-options", "code": 43,
-                                "type": "string"}]
-    out["client-classes"].append(entry)
-    for model, options in sorted(v.per_model.items()):
-        out["client-classes"].append({"name": f"{name}-{model}",
-                                      "test": f"option[60].text == '{model}'",
-                                      "option-data": _kea_options(options, name)})
+        if v.vendor_class_prefix:
+            n = len(v.vendor_class_prefix)
+            test = f"substring(option[60].hex, 0, {n}) == '{v.vendor_class_prefix}'"
+        else:
+            test = " or ".join(f"substring(pkt4.mac, 0, 3) == 0x{o}" for o in v.ouis)
+        entry: dict = {"name": name, "test": test, "only-if-required": True,
+                       "option-data": _kea_options(v.options, name)}
+        if "43" in v.options:
+            # Kea lets a class define option 43 itself: here a plain string, the URL.
+            entry["option-def"] = [{"name": "vendor-encapsulated-options", "code": 43,
+                                    "type": "string"}]
+        out["client-classes"].append(entry)
+        for model, options in sorted(v.per_model.items()):
+            out["client-classes"].append({"name": f"{name}-{model}",
+                                          "test": f"option[60].text == '{model}'",
+                                          "only-if-required": True,
+                                          "option-data": _kea_options(options, name)})
+    out["subnet4"] = [{"subnet": cidr, "require-client-classes":
+                       [c["name"] for c in out["client-classes"]]}]
     return out
+
+
+def merge_kea(objects: list[dict]) -> dict:
+    """Several snippets as one: classes appended, option definitions once, one subnet entry
+    per range."""
+    merged: dict[str, list] = {"client-classes": []}
+    defs: dict[str, dict] = {}
+    subnets: dict[str, dict] = {}
+    for obj in objects:
+        merged["client-classes"].extend(obj.get("client-classes", []))
+        for definition in obj.get("option-def", []):
+            defs.setdefault(definition["name"], definition)
+        for entry in obj.get("subnet4", []):
+            subnets.setdefault(entry["subnet"], {"subnet": entry["subnet"],
+                                                 "require-client-classes": []})[
+                "require-client-classes"].extend(entry["require-client-classes"])
+    if defs:
+        merged["option-def"] = list(defs.values())
+    merged["subnet4"] = list(subnets.values())
+    return merged
 
 
 def kea(network_id: int, cidr: str, url: str, vendor: str) -> str:
@@ -199,9 +231,6 @@ def combined(server: str, network_id: int, cidr: str, url: str,
              vendors: tuple[str, ...] = VENDORS) -> str:
     """The snippets of several vendors as one file (for Kea: one object, lists merged)."""
     if server == "kea":
-        merged: dict[str, list] = {}
-        for vendor in vendors:
-            for key, items in kea_object(network_id, cidr, url, vendor).items():
-                merged.setdefault(key, []).extend(items)
-        return json.dumps(merged, indent=2) + "\n"
+        objects = [kea_object(network_id, cidr, url, vendor) for vendor in vendors]
+        return json.dumps(merge_kea(objects), indent=2) + "\n"
     return "\n".join(snippet(server, network_id, cidr, url, v) for v in vendors)
