@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def display_name(first: str, last: str, company: str) -> str:
@@ -18,11 +18,9 @@ class Entry:
     name: str
     numbers: tuple[tuple[str, str], ...]  # (kind, number), in the contact's order
     favourite: bool = False
-    sort_key: tuple = field(default=(), compare=False)
 
-    def __post_init__(self) -> None:
-        if not self.sort_key:
-            # Favourites first, then alphabetical (case-insensitive), then by number so that
-            # the order is total and the rendering stable.
-            object.__setattr__(self, "sort_key", (not self.favourite, self.name.casefold(),
-                                                  self.name, self.numbers))
+
+def sort_key(entry: Entry) -> tuple:
+    """Favourites first, then alphabetical (case-insensitive), then exact name and numbers, so
+    that the order is total and the rendering stable."""
+    return (not entry.favourite, entry.name.casefold(), entry.name, entry.numbers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from phonebook_sync.entries import Entry
+from phonebook_sync.entries import Entry, sort_key
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Cut:
 def cut(entries: Iterable[Entry], limits: Limits) -> Cut:
     """Sorted favourites first, then alphabetically; cut to the model's entry count; names
     shortened to its name length. The rendered order is this order."""
-    ordered = sorted(entries, key=lambda e: e.sort_key)
+    ordered = sorted(entries, key=sort_key)
     total = len(ordered)
     if limits.entries is not None:
         ordered = ordered[:limits.entries]

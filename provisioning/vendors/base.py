@@ -29,7 +29,7 @@ What a vendor states:
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -105,6 +105,22 @@ class PhonebookEntry(Protocol):
 
     @property
     def numbers(self) -> Sequence[tuple[str, str]]: ...  # (kind, number)
+
+
+def xml_text_escaper() -> Callable[[str], str]:
+    """(value -> XML character data) for the phonebook renderers, which build 50,000 entries
+    as text: every value is folded to one line of characters XML 1.0 allows
+    (``render.single_line``) and then escaped; printable ASCII takes the short path."""
+    from provisioning.render import single_line  # render imports the vendor registry
+
+    def text(value: str) -> str:
+        if not (value.isascii() and value.isprintable()):
+            value = single_line(value)
+        if "&" in value or "<" in value or ">" in value:
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
+
+    return text
 
 
 class NotServed(LookupError):

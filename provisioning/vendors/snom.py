@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
-from lxml import etree
-
 from provisioning.common.mac import InvalidMac, mac_upper, normalize_mac
 from provisioning.timezones import zone_rules
 from provisioning.vendors.base import (
@@ -36,6 +34,7 @@ from provisioning.vendors.base import (
     PhonebookEntry,
     PhonebookFormat,
     Vendor,
+    xml_text_escaper,
 )
 
 _XML = "application/xml; charset=utf-8"  # GURU3 serves snom files as application/xml
@@ -191,7 +190,7 @@ def pem_bodies(pem: str) -> list[str]:
     return [re.sub(r"[^A-Za-z0-9+/=]", "", body) for body in bodies]
 
 
-_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'  # double quotes, as snom writes it
 
 
 class Snom(Vendor):
@@ -205,22 +204,19 @@ class Snom(Vendor):
         return f"snom-phonebook-{mac_upper(mac)}.xml"
 
     def render_phonebook(self, entries: Sequence[PhonebookEntry], title: str) -> bytes:
-        from provisioning.render import single_line  # render imports the vendor registry
-
-        root = etree.Element("SnomIPPhoneDirectory")
-        etree.SubElement(root, "Title").text = single_line(title)
-        sub = etree.SubElement
+        # Built as text, every value through the escaper: lxml's tree costs twice as much at
+        # 50,000 entries, and the tests parse every output with lxml.
+        text = xml_text_escaper()
+        out = [_DECLARATION, "<SnomIPPhoneDirectory>\n", f"  <Title>{text(title)}</Title>\n"]
         for entry in entries:
-            name = single_line(entry.name)
+            name = text(entry.name)
             several = len(entry.numbers) > 1
             for kind, number in entry.numbers:
-                item = sub(root, "DirectoryEntry")
-                sub(item, "Name").text = f"{name} ({NUMBER_LABELS.get(kind, kind)})" if several \
-                    else name
-                sub(item, "Telephone").text = single_line(number)
-        # The declaration in double quotes, as the vendors' own examples write it.
-        return _DECLARATION + etree.tostring(root, encoding="utf-8", xml_declaration=False,
-                                             pretty_print=True)
+                label = f"{name} ({NUMBER_LABELS.get(kind, text(kind))})" if several else name
+                out.append(f"  <DirectoryEntry>\n    <Name>{label}</Name>\n"
+                           f"    <Telephone>{text(number)}</Telephone>\n  </DirectoryEntry>\n")
+        out.append("</SnomIPPhoneDirectory>\n")
+        return "".join(out).encode("utf-8")
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.search(user_agent or "")

@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
-from lxml import etree
-
 from provisioning.common.mac import InvalidMac, normalize_mac
 from provisioning.timezones import ZoneRules, zone_rules
 from provisioning.vendors.base import (
@@ -37,6 +35,7 @@ from provisioning.vendors.base import (
     PhonebookEntry,
     PhonebookFormat,
     Vendor,
+    xml_text_escaper,
 )
 
 _CFG = "text/plain; charset=utf-8"
@@ -180,7 +179,7 @@ def _dst(change: Any) -> str:
     return f"{change.month}/{change.week}/{change.weekday}/{change.hour}"
 
 
-_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'  # as vendor-formats.md 3.5
 
 
 class Yealink(Vendor):
@@ -194,18 +193,17 @@ class Yealink(Vendor):
         return f"{mac}-phonebook.xml"
 
     def render_phonebook(self, entries: Sequence[PhonebookEntry], title: str) -> bytes:
-        from provisioning.render import single_line  # render imports the vendor registry
-
-        root = etree.Element("YealinkIPPhoneDirectory")
-        sub = etree.SubElement
+        # Built as text, every value through the escaper (see snom); the title is the name
+        # remote_phonebook.data.1.name gives it, so the document carries none.
+        text = xml_text_escaper()
+        out = [_DECLARATION, "<YealinkIPPhoneDirectory>\n"]
         for entry in entries:
-            item = sub(root, "DirectoryEntry")
-            sub(item, "Name").text = single_line(entry.name)
-            for _kind, number in entry.numbers:
-                sub(item, "Telephone").text = single_line(number)
-        # The declaration in double quotes, as the vendors' own examples write it.
-        return _DECLARATION + etree.tostring(root, encoding="utf-8", xml_declaration=False,
-                                             pretty_print=True)
+            out.append(f"  <DirectoryEntry>\n    <Name>{text(entry.name)}</Name>\n")
+            out.extend(f"    <Telephone>{text(number)}</Telephone>\n"
+                       for _kind, number in entry.numbers)
+            out.append("  </DirectoryEntry>\n")
+        out.append("</YealinkIPPhoneDirectory>\n")
+        return "".join(out).encode("utf-8")
 
     def identify_user_agent(self, user_agent: str) -> Identity | None:
         match = _UA.match((user_agent or "").strip())
