@@ -71,7 +71,7 @@ def load_entries(session: Session, selection: Selection) -> list[Entry]:
                ContactNumber.number)
         .join(ContactNumber, ContactNumber.contact_id == Contact.id)
         .where(_contacts_condition(selection))
-        .order_by(Contact.id, ContactNumber.position, ContactNumber.id)).tuples()
+        .order_by(Contact.id, ContactNumber.position, ContactNumber.id))
     entries = []
     current, head, numbers = None, None, []
     for contact_id, first, last, company, favourite, kind, number in rows:
