@@ -32,6 +32,20 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Tokens
     "TOKEN_TTL_SECONDS": 12 * 3600,
+    # The web portal (/portal): its session cookie is Secure when PUBLIC_BASE_URL is https
+    # (None), or as set here; a password-reset link works once, for this long.
+    "PORTAL_COOKIE_SECURE": None,
+    "PASSWORD_RESET_TTL_SECONDS": 3600,
+    # Mail (password-reset links): no SMTP_HOST, no mail. SMTP_TLS is "starttls", "tls"
+    # (implicit, usually port 465) or "none" (loopback relays only); SMTP_PASSWORD is best given
+    # as the environment variable PROVISIONING_SMTP_PASSWORD.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_TLS": "starttls",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_SENDER": "provisioning@localhost",
+    "SMTP_TIMEOUT_SECONDS": 10,
     # Password policy: the platform's floor; tenants may only raise it.
     "PASSWORD_MIN_STRENGTH_DEFAULT": 2,
     "PASSWORD_MIN_LENGTH": 10,

@@ -9,6 +9,7 @@ from provisioning.jobs.models import Job
 from provisioning.journal.models import JournalEntry
 from provisioning.numbers.models import NumberStatus, PhoneNumber
 from provisioning.phones.models import DeviceFetch, DeviceStatus, RateCounter, UnrecognisedDevice
+from provisioning.portal.models import PasswordReset, WorkProgress
 from provisioning.sip.models import SipAccount
 from provisioning.sites.models import Network, Site
 from provisioning.tenants.models import Tenant
@@ -17,5 +18,5 @@ __all__ = [
     "DeviceFetch", "DeviceStatus", "RateCounter", "UnrecognisedDevice",
     "Account", "ApiToken", "AuthFailure", "ContactGroup", "Device", "Employee", "FunctionKey",
     "Job", "JournalEntry", "KeyKind", "Network", "NumberStatus", "PhoneNumber", "PhonebookMode",
-    "PnpLease", "Role", "SipAccount", "Site", "Tenant",
+    "PasswordReset", "PnpLease", "Role", "SipAccount", "Site", "Tenant", "WorkProgress",
 ]

@@ -74,6 +74,29 @@ TEXT_DE: dict[str, str] = {
     "Role": "Rolle",
     "Language": "Sprache",
     "as the browser says": "wie im Browser eingestellt",
+    # password reset by mail
+    "Username or e-mail address": "Benutzername oder E-Mail-Adresse",
+    "Send me a link": "Link zusenden",
+    "Back to signing in": "Zurück zur Anmeldung",
+    "If an account with an e-mail address goes by that name or address, a link to choose a new "
+    "password is on its way. It works once, for a limited time.":
+        "Wenn es ein Konto mit E-Mail-Adresse unter diesem Namen oder dieser Adresse gibt, ist "
+        "ein Link zum Wählen eines neuen Passworts unterwegs. Er funktioniert einmal und nur "
+        "eine begrenzte Zeit.",
+    "This link does not work": "Dieser Link funktioniert nicht",
+    "It was used already, has expired, or a newer one was sent.":
+        "Er wurde schon benutzt, ist abgelaufen, oder ein neuerer wurde verschickt.",
+    "Ask for a new link": "Neuen Link anfordern",
+    "Choose a new password": "Neues Passwort wählen",
+    "Your password has been changed. Sign in with it.":
+        "Ihr Passwort wurde geändert. Melden Sie sich damit an.",
+    "Your password reset": "Ihr Passwort zurücksetzen",
+    "Hello {name},\n\nto choose a new password, open this link within {minutes} minutes. It "
+    "works once.\n\n{link}\n\nIf you did not ask for it, ignore this mail: your password "
+    "stays as it is.\n": "Hallo {name},\n\num ein neues Passwort zu wählen, öffnen Sie "
+    "diesen Link innerhalb von {minutes} Minuten. Er funktioniert einmal.\n\n{link}\n\n"
+    "Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Mail: Ihr Passwort bleibt, "
+    "wie es ist.\n",
     # self-service
     "No phone is assigned to you.": "Ihnen ist kein Telefon zugeordnet.",
     "Key": "Taste",

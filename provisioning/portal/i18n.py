@@ -43,6 +43,13 @@ def gettext(text: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def translated(language: str, text: str, **values: Any) -> str:
+    """The text in a given language, outside a request's (a mail to an account)."""
+    if language == "de":
+        text = TEXT_DE.get(text, text)
+    return text.format(**values) if values else text
+
+
 def error_message(exc: DomainError) -> str:
     """A service's error for people: German by its stable error_id where we have one, else the
     service's own (English) message."""

@@ -18,12 +18,15 @@ def _python_strings() -> set[str]:
     found = set()
     for path in PORTAL.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
-                    and getattr(node.func, "id", getattr(node.func, "attr", None))
-                    in ("_", "gettext") and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            # _(text), gettext(text), translated(language, text)
+            index = {"_": 0, "gettext": 0, "translated": 1}.get(name or "")
+            if index is not None and len(node.args) > index:
+                arg = node.args[index]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
     return found
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 MODULES = ("auth", "self_service", "dashboard", "employees", "devices", "device_keys",
-           "numbers", "unrecognised", "journal", "tenant", "accounts", "operator")
+           "numbers", "unrecognised", "journal", "tenant", "accounts", "operator",
+           "reset")
 
 
 def load() -> None:
