@@ -1,5 +1,6 @@
 """The demo tenant `make run` brings up: a company with two sites, numbers, two employees with
-SIP accounts, and a snom and a Yealink phone assigned to them with BLF keys on each other.
+SIP accounts, a snom and a Yealink phone assigned to them with BLF keys on each other, and a few
+contacts (a "Sales" group, one private contact of demo-user).
 
 Seeded once: a second run finds the tenant and changes nothing. Passwords are generated and
 written to <instance>/demo-credentials.json (mode 0600); `demo-run` prints them at each start.
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from provisioning.accounts.models import Account, Role
+from provisioning.contacts.models import Contact, ContactGroup, ContactGroupMember, ContactNumber
 from provisioning.context import Actor, acting_as
 from provisioning.crypto import generate_password, secret_box
 from provisioning.devices.models import Device, FunctionKey, KeyKind, PhonebookMode
@@ -189,5 +191,29 @@ def _create() -> dict:
                 ),
             ]
         )
+    _contacts(tenant, user_account)
     creds["devices"] = {"snom": SNOM_MAC, "yealink": YEALINK_MAC}
     return creds
+
+
+def _contacts(tenant: Tenant, user_account: Account) -> None:
+    """A few public contacts (two in a "Sales" group) and one private contact of demo-user, so
+    that the phones' phonebooks have entries beside the employees."""
+    sales = ContactGroup(tenant_id=tenant.id, name="Sales")
+    db.session.add(sales)
+    db.session.flush()
+    rows = (
+        ("Julia", "Weber", "Weber Logistik", [("office", "+493012345670"),
+                                              ("mobile", "+4917012345671")], True, False),
+        ("Tom", "Becker", "Becker & Söhne", [("office", "+494098765432")], True, False),
+        ("", "", "Pizzeria Roma", [("office", "+49305550199")], False, False),
+        ("Lea", "Kaya", "", [("mobile", "+4915112345678")], False, True),  # demo-user's own
+    )
+    for first, last, company, numbers, in_sales, private in rows:
+        contact = Contact(tenant_id=tenant.id, first_name=first, last_name=last, company=company,
+                          private=private, owner_account_id=user_account.id if private else None)
+        contact.numbers = [ContactNumber(tenant_id=tenant.id, position=i, kind=kind, number=n)
+                           for i, (kind, n) in enumerate(numbers)]
+        if in_sales:
+            contact.memberships = [ContactGroupMember(tenant_id=tenant.id, group_id=sales.id)]
+        db.session.add(contact)
