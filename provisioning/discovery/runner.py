@@ -193,7 +193,11 @@ def run(app: Any) -> None:
     try:
         discovery.start()
         if announcer is not None:
-            announcer.start()
+            try:
+                announcer.start()
+            except Exception:  # noqa: BLE001 - PnP goes on without the announcement
+                log.exception("mdns: announcement failed; PnP answers regardless")
+                announcer = None
         log.info("discovery: PnP on %s:%s via %s", config["PNP_GROUP"], config["PNP_PORT"],
                  ", ".join(lan.address for lan in lans))
         discovery.responder.serve_forever()
