@@ -18,6 +18,7 @@ JOB_MODULES: tuple[str, ...] = (
     "provisioning.phones.jobs",
     "provisioning.tls.jobs",
     "provisioning.sipcore.resync",
+    "provisioning.portal.work",
 )
 
 Handler = Callable[[dict[str, Any]], None]

@@ -301,6 +301,17 @@ TEXT_DE: dict[str, str] = {
     "Minimum strength": "Mindeststärke",
     "Forced change after (days; empty: never)": "Erzwungener Wechsel nach (Tagen; leer: nie)",
     "The password policy was saved.": "Die Passwortrichtlinie wurde gespeichert.",
+    "Every registered phone is told to fetch its configuration now (snom phones without "
+    "rebooting, Yealink phones may reboot). The phones are told a few at a time, so this takes "
+    "a while; you can leave the page.": "Jedes registrierte Telefon wird aufgefordert, seine "
+    "Konfiguration jetzt abzurufen (snom ohne Neustart, Yealink womöglich mit). Die Telefone "
+    "werden nach und nach benachrichtigt, das dauert eine Weile; Sie können die Seite "
+    "verlassen.",
+    "Start": "Starten",
+    "Progress": "Fortschritt",
+    "devices": "Geräte",
+    "The work goes on without this page; reload it any time.":
+        "Die Arbeit läuft ohne diese Seite weiter; laden Sie sie jederzeit neu.",
     # accounts
     "Accounts and roles": "Konten und Rollen",
     "New account": "Neues Konto",
