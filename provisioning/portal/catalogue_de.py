@@ -312,6 +312,24 @@ TEXT_DE: dict[str, str] = {
     "devices": "Geräte",
     "The work goes on without this page; reload it any time.":
         "Die Arbeit läuft ohne diese Seite weiter; laden Sie sie jederzeit neu.",
+    # phonebook
+    "Search (name, company or number)": "Suche (Name, Firma oder Nummer)",
+    "Company": "Firma",
+    "private": "privat",
+    "Delete": "Löschen",
+    "New contact": "Neuer Kontakt",
+    "First name": "Vorname",
+    "Last name": "Nachname",
+    "office": "Büro",
+    "mobile": "Mobil",
+    "home": "Privat",
+    "other": "Sonstige",
+    "Private (only you see it)": "Privat (nur Sie sehen ihn)",
+    "Your contacts are private: only you (and your admins) see them.":
+        "Ihre Kontakte sind privat: nur Sie (und Ihre Admins) sehen sie.",
+    "Add": "Hinzufügen",
+    "The contact was added.": "Der Kontakt wurde hinzugefügt.",
+    "The contact was deleted.": "Der Kontakt wurde gelöscht.",
     # accounts
     "Accounts and roles": "Konten und Rollen",
     "New account": "Neues Konto",

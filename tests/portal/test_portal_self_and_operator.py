@@ -105,3 +105,17 @@ def test_every_portal_page_with_an_object_id_answers_another_tenants_object_as_n
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             r = post(client, url, {}) if method == "POST" else client.get(url)
             assert r.status_code == 404, (method, url, r.status_code)
+
+
+def test_a_user_keeps_private_contacts_that_colleagues_do_not_see(client):
+    tenant = make_tenant()
+    anna, ben = make_account(Role.USER, tenant), make_account(Role.USER, tenant)
+    sign_in(client, anna)
+    r = post(client, "/portal/contacts", {"first_name": "Pia", "last_name": "Private",
+                                          "number": "+49 30 1234567", "kind": "mobile"})
+    assert r.status_code == 302, text(r)
+    page = text(client.get("/portal/contacts"))
+    assert "Pia Private" in page and "+49301234567" in page and 'data-private="true"' in page
+    post(client, "/portal/logout", token_from="/portal/me")
+    sign_in(client, ben)
+    assert "Pia Private" not in text(client.get("/portal/contacts"))

@@ -6,7 +6,7 @@ import importlib
 
 MODULES = ("auth", "self_service", "dashboard", "employees", "devices", "device_keys",
            "numbers", "unrecognised", "journal", "tenant", "accounts", "operator",
-           "reset", "progress")
+           "reset", "progress", "contacts")
 
 
 def load() -> None:
