@@ -11,7 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from provisioning.errors import Conflict, PreconditionFailed
 from provisioning.extensions import db
 
-
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
