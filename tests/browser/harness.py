@@ -1,5 +1,5 @@
-"""The demo as `make run` starts it, its SIP core, a mailbox, and Debian's Chromium driven by
-Playwright (which must not download a browser of its own)."""
+"""The demo as `make run` starts it (with its SIP core), a mailbox, and Debian's Chromium driven
+by Playwright (which must not download a browser of its own)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import ssl
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Any
 
 from lxml import etree
 
+from pbx.core import CoreUnavailable
+from pbx.kamailio.rpc import RpcClient
 from provisioning import REPO_ROOT
 from tests.integration.demo import Demo
-from tests.integration.sipcore_world import SipCoreProcess, core_config
 from tests.portal.mailbox import Mailbox, smtp_config, smtp_server
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -29,9 +31,8 @@ SNOM_HTTP_UA = "Mozilla/4.0 (compatible; snomD785-SIP 10.1.184.15 {MAC} SXM:0 UX
 
 
 class World:
-    def __init__(self, demo: Demo, core: SipCoreProcess, mailbox: Mailbox,
-                 config: dict[str, Any], tmp: Path) -> None:
-        self.demo, self.core, self.mailbox, self.config, self.tmp = demo, core, mailbox, config, tmp
+    def __init__(self, demo: Demo, mailbox: Mailbox, tmp: Path) -> None:
+        self.demo, self.mailbox, self.tmp = demo, mailbox, tmp
         self.creds = json.loads((demo.instance / "demo-credentials.json").read_text())
 
     def url(self, path: str) -> str:
@@ -53,23 +54,28 @@ def sip_credentials(document: bytes) -> dict[str, str]:
             "domain": root.findtext(".//user_host")}
 
 
+def _wait_for_sip_core(demo: Demo, timeout: float = 30) -> None:
+    rpc = RpcClient(f"http://127.0.0.1:{demo.sip_rpc_port}/RPC", timeout=1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            rpc.call("core.version")
+            return
+        except (CoreUnavailable, OSError, ValueError):
+            time.sleep(0.2)
+    raise TimeoutError(f"the demo's Kamailio did not answer:\n{demo.log.read_text()[-3000:]}")
+
+
 @contextlib.contextmanager
 def world(tmp: Path) -> Iterator[World]:
-    """The demo (web workers, job worker, nginx, TFTP) with mail and SIP settings given the way
-    an operator gives them (environment), then the SIP core on the demo's database."""
-    config = core_config()
+    """The demo (web workers, job worker, nginx, TFTP, Kamailio) with the mail settings given
+    the way an operator gives them: in the environment."""
     with smtp_server() as (mailbox, smtp_port):
         env = {f"PROVISIONING_{k}": json.dumps(v)
-               for k, v in {**config, **smtp_config(smtp_port)}.items() if v is not None}
-        instance = tmp / "instance"
-        with Demo(instance, env=env) as demo:
-            core = SipCoreProcess(instance, f"sqlite:///{instance / 'provisioning.sqlite'}",
-                                  config)
-            try:
-                core.start()
-                yield World(demo, core, mailbox, config, tmp)
-            finally:
-                core.stop()
+               for k, v in smtp_config(smtp_port).items() if v is not None}
+        with Demo(tmp / "instance", env=env) as demo:
+            _wait_for_sip_core(demo)
+            yield World(demo, mailbox, tmp)
 
 
 @contextlib.contextmanager

@@ -143,9 +143,9 @@ def test_an_admin_assigns_the_demo_snom_with_two_blf_keys_and_sees_it_register(p
     phone_url = page.input_value("#provisioning-url")
     creds = sip_credentials(demo.phone_file(phone_url, SNOM_MAC))
     assert creds["user"] == sip_user and creds["password"] not in body
-    phone = Phone(demo.tmp, int(demo.config["SIP_PORT"]), creds["user"], creds["domain"],
+    phone = Phone(demo.tmp, demo.demo.sip_port, creds["user"], creds["domain"],
                   creds["password"], SNOM_SIP_UA.format(mac=SNOM_MAC))
-    assert phone.register(), demo.core.tail()
+    assert phone.register(), demo.demo.log.read_text()[-3000:]
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         page.goto(device_url)
