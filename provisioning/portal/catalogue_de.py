@@ -330,6 +330,14 @@ TEXT_DE: dict[str, str] = {
     "Add": "Hinzufügen",
     "The contact was added.": "Der Kontakt wurde hinzugefügt.",
     "The contact was deleted.": "Der Kontakt wurde gelöscht.",
+    "Export:": "Export:",
+    "Import a file": "Datei importieren",
+    "CSV or vCard. All or nothing: if a line is wrong, it is named and nothing is imported.":
+        "CSV oder vCard. Alles oder nichts: ist eine Zeile falsch, wird sie genannt und nichts "
+        "importiert.",
+    "Format": "Format",
+    "Import": "Importieren",
+    "{n} contacts were imported.": "{n} Kontakte wurden importiert.",
     # accounts
     "Accounts and roles": "Konten und Rollen",
     "New account": "Neues Konto",
@@ -379,5 +387,7 @@ ERRORS_DE: dict[str, str] = {
                        "herabgestuft werden",
     "operator_only": "Vertragsdaten ändert der Plattformbetreiber",
     "sip_core_unavailable": "Der SIP-Server antwortet nicht",
+    # {placeholders} are filled from the error's details
+    "import_failed": "Zeile {line}, Feld {field}: {error}; es wurde nichts importiert",
     "device_not_registered": "Von diesem Gerät ist keine Registrierung bekannt",
 }

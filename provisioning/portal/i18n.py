@@ -56,7 +56,10 @@ def error_message(exc: DomainError) -> str:
     if current_language() == "de":
         german = ERRORS_DE.get(exc.error_id)
         if german:
-            return german
+            try:
+                return german.format(**(exc.details or {}))
+            except (KeyError, IndexError, ValueError):
+                return exc.message
     return exc.message
 
 

@@ -3,6 +3,8 @@ with an object id (walked from the URL map, like the API's test)."""
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from provisioning.accounts.models import Account, Role
@@ -119,3 +121,24 @@ def test_a_user_keeps_private_contacts_that_colleagues_do_not_see(client):
     post(client, "/portal/logout", token_from="/portal/me")
     sign_in(client, ben)
     assert "Pia Private" not in text(client.get("/portal/contacts"))
+
+
+def test_an_admin_imports_a_csv_and_a_bad_line_is_named_with_nothing_imported(client):
+    admin = make_account(Role.SUPERADMIN)
+    sign_in(client, admin)
+    page = text(client.get("/portal/contacts"))
+    token = page[page.index('name="csrf_token" value="') + 25:].split('"', 1)[0]
+    good = b"first_name,last_name,company,office\nMia,Meyer,ACME,+49301111\n"
+    r = client.post("/portal/contacts/import", data={
+        "csrf_token": token, "format": "csv", "file": (io.BytesIO(good), "c.csv")},
+        content_type="multipart/form-data")
+    assert r.status_code == 302, text(r)
+    assert "Mia Meyer" in text(client.get("/portal/contacts"))
+    bad = b"first_name,last_name,company,office\nOla,Nord,,+49302222\nEve,Bad,,not-a-number\n"
+    r = client.post("/portal/contacts/import", data={
+        "csrf_token": token, "format": "csv", "file": (io.BytesIO(bad), "c.csv")},
+        content_type="multipart/form-data")
+    assert r.status_code == 422 and "line 3" in text(r)
+    assert "Ola Nord" not in text(client.get("/portal/contacts")), "all or nothing"
+    export = client.get("/portal/contacts/export?format=csv")
+    assert export.status_code == 200 and b"Meyer" in export.data
