@@ -192,19 +192,39 @@ class Phone:
         or a client that waits for what it is sent (a BLF watcher)."""
         extra = ["-inf", str(self._csv(*fields))] if fields else []
         return Expectation(self._argv(scenario, "-timeout", f"{int(timeout)}", *extra),
-                           self.tmp, timeout)
+                           self.tmp, timeout, port=self.port,
+                           tcp=self.transport.startswith("t"))
+
+
+def _listening(port: int, tcp: bool) -> bool:
+    """Whether a local socket is bound to ``port`` (read from /proc, so no probe can race the
+    process that is about to bind it)."""
+    table = Path("/proc/net/tcp" if tcp else "/proc/net/udp")
+    wanted = f":{port:04X}"
+    for line in table.read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(wanted) and (not tcp or fields[3] == "0A"):
+            return True
+    return False
 
 
 class Expectation:
     """A background sipp run; ``wait`` gives (ok, messages it saw)."""
 
-    def __init__(self, argv: list[str], tmp: Path, timeout: float) -> None:
+    def __init__(self, argv: list[str], tmp: Path, timeout: float, *, port: int,
+                 tcp: bool = False) -> None:
         self.messages = tmp / f"messages-{time.monotonic_ns()}.log"
         self.timeout = timeout
         self.proc = subprocess.Popen(argv + ["-trace_msg", "-message_file", str(self.messages)],
                                      cwd=tmp, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(0.3)  # bound before anything is sent to it
+        # Nothing may be sent before sipp listens (a NOTIFY to a closed port is lost, and the
+        # sender reports 408): wait until the kernel lists the port, bounded.
+        deadline = time.monotonic() + 10
+        while not _listening(port, tcp) and time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
 
     def wait(self) -> tuple[bool, str]:
         try:
