@@ -95,3 +95,31 @@ def test_a_mac_scan_is_slowed_then_refused_and_counted_in_the_database(stack):  
     assert rows and rows >= 60
     # another address is still served
     assert stack.phone(YEALINK_UA).get(stack.path("805ec0a1b2c4.cfg")).status == 200
+
+
+def test_a_snom_and_a_yealink_phone_fetch_exactly_their_groups_contacts(stack):  # noqa: F811
+    sales = stack.api("POST", "/contact-groups", {"name": "Sales"})["id"]
+    support = stack.api("POST", "/contact-groups", {"name": "Support"})["id"]
+    for name, group in (("Sally Sales", sales), ("Sam Support", support), ("Nora None", None)):
+        first, last = name.split()
+        stack.api("POST", "/contacts", {
+            "first_name": first, "last_name": last, "group_ids": [group] if group else [],
+            "numbers": [{"number": "+4930" + str(abs(hash(name)) % 10**7).zfill(7),
+                         "kind": "office"}]})
+    stack.api("PATCH", f"/devices/{stack.snom['id']}",
+              {"phonebook_mode": "group", "phonebook_group_id": sales})
+    stack.api("PATCH", f"/devices/{stack.yealink['id']}",
+              {"phonebook_mode": "group", "phonebook_group_id": support})
+    snom = stack.phone(SNOM_UA).get(stack.path("snom-phonebook-000413A1B2C3.xml"))
+    yealink = stack.phone(YEALINK_UA).get(stack.path("805ec0a1b2c4-phonebook.xml"))
+    assert snom.status == 200 and yealink.status == 200
+    snom_names = {e.findtext("Name") for e in etree.fromstring(snom.body).iter("DirectoryEntry")}
+    yealink_names = {e.findtext("Name")
+                     for e in etree.fromstring(yealink.body).iter("DirectoryEntry")}
+    assert any("Sally" in n for n in snom_names) and not any(
+        "Sam" in n or "Nora" in n for n in snom_names), snom_names
+    assert any("Sam" in n for n in yealink_names) and not any(
+        "Sally" in n or "Nora" in n for n in yealink_names), yealink_names
+    # and the configuration points at it
+    cfg = stack.phone(YEALINK_UA).get(stack.path("805ec0a1b2c4.cfg")).body.decode()
+    assert "remote_phonebook.data.1.url = " in cfg and "805ec0a1b2c4-phonebook.xml" in cfg
