@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml |
 HOST    ?= 127.0.0.1
 PORT    ?= 8080
 
-.PHONY: run test bench lint lock system-run system-test
+.PHONY: run test bench lint lock system-run system-test system-bench
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -21,12 +21,21 @@ system-run:
 system-test:
 	@tools/setup-system test
 
+system-bench:
+	@tools/setup-system bench
+
 # Set-up, the demo tenant (seeded once), then the service in the foreground on loopback.
 run: system-run $(STAMP)
 	PROVISIONING_ENV=development $(BIN)/provisioning demo-run --host $(HOST) --port $(PORT)
 
 test: system-test $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The boot-storm benchmarks (README: Performance), on loopback, about 10 minutes; never part of
+# `make test`. BENCH_ARGS passes options, e.g. BENCH_ARGS="--phones 10000".
+bench: system-bench $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check provisioning tests
