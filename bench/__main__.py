@@ -13,6 +13,7 @@ status listing. Results: bench/results/<time>.json and latest.json, a table on t
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -174,6 +175,7 @@ def main(argv: list[str]) -> int:
         say(f"registrations: {args.registrations}")
         results["registrations"] = registrations.run(args.registrations)
     results["duration_s"] = round(time.monotonic() - started, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.results.mkdir(parents=True, exist_ok=True)
     picture = plot.draw(results, args.results / "latest.png")
     results["plot"] = picture and "latest.png" or "no plot: matplotlib is not installed"

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.procs import MemorySampler, free_port, start_group, stop_group, wait_for_port
+from bench.procs import (
+    MemorySampler,
+    cpu_seconds,
+    free_port,
+    start_group,
+    stop_group,
+    wait_for_port,
+)
 from bench.world import World
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -142,10 +149,12 @@ def boot_storm(port: int, phone_list: Path, concurrency: int, out_dir: Path, lab
     argv = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{WRK_BOUND_SECONDS}s",
             "--timeout", "30s", "-s", str(BENCH_DIR / "boot.lua"), f"https://localhost:{port}/"]
     log = out_dir / f"wrk-{label}.log"
+    cpu_before = [cpu_seconds(pgid) for pgid in pgids]
     with MemorySampler(pgids) as memory, open(log, "wb") as out:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         _end_when_threads_done(proc)
+    cpu = [cpu_seconds(pgid) - before for pgid, before in zip(pgids, cpu_before, strict=True)]
     if not result_file.exists():
         raise RuntimeError(f"wrk wrote no result: {log.read_text()[-2000:]}")
     raw = json.loads(result_file.read_text())
@@ -169,6 +178,8 @@ def boot_storm(port: int, phone_list: Path, concurrency: int, out_dir: Path, lab
         "reissued_requests": raw["reissued"], "idle_requests": raw["idle"],
         "peak_rss_mb": round(memory.peak_rss / 2**20, 1),
         "peak_pss_mb": round(memory.peak_pss / 2**20, 1),
+        # CPU time per answered file of each server process group (gunicorn, nginx / nginx)
+        "cpu_ms_per_file": [round(1000 * c / max(1, raw["answers"]), 3) for c in cpu],
     }
 
 

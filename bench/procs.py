@@ -93,17 +93,17 @@ def memory_of(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU time of the processes (and their waited-for children)."""
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of a process group's live processes."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for pid in pids:
+    for pid in group_pids(pgid):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        total += int(fields[11]) + int(fields[12])  # utime stime
     return total / ticks
 
 

@@ -94,6 +94,10 @@ def summarise_https(service: list[dict], static: list[dict]) -> dict[str, Any]:
             "files_per_s", "phones_per_s", "p50_ms", "p95_ms", "p99_ms", "peak_pss_mb")}
         | {"errors": sum(r["errors"] for r in static)},
         "ratio_phones_per_s": {"median": round(ratio, 3), "runs": [round(r, 3) for r in ratios]},
+        "cpu_ms_per_file": {
+            "service_gunicorn": _median_at(service, "cpu_ms_per_file", 0),
+            "service_nginx": _median_at(service, "cpu_ms_per_file", 1),
+            "nginx_static": _median_at(static, "cpu_ms_per_file", 0)},
         "client_ceiling_x": round(statistics.median(ceilings), 2),
         "client_bound": statistics.median(ceilings) < CLIENT_HEADROOM,
         "targets": {
@@ -102,6 +106,11 @@ def summarise_https(service: list[dict], static: list[dict]) -> dict[str, Any]:
             "zero_errors": {"target": 0, "measured": errors, "met": errors == 0},
         },
     }
+
+
+def _median_at(runs: list[dict], key: str, index: int) -> float | None:
+    values = [r[key][index] for r in runs if len(r.get(key) or []) > index]
+    return round(statistics.median(values), 3) if values else None
 
 
 def summarise_tftp(ours: list[dict], hpa: list[dict]) -> dict[str, Any]:
@@ -162,6 +171,9 @@ def table(results: dict[str, Any]) -> str:
         lines.append(row.format("nginx static, same bytes", n["phones_per_s"]["median"],
                                 n["files_per_s"]["median"], n["p99_ms"]["median"],
                                 n["peak_pss_mb"]["median"], n["errors"], 1))
+        cpu = https["summary"]["cpu_ms_per_file"]
+        lines.append(f"  CPU ms per file: gunicorn {cpu['service_gunicorn']} + nginx "
+                     f"{cpu['service_nginx']}; nginx static {cpu['nginx_static']}")
         if https.get("not_modified"):
             lines.append(f"  304 answers/s through the front: "
                          f"{https['not_modified']['answers_per_s']}")
