@@ -67,7 +67,9 @@ def versions(database_url: str | None = None) -> dict[str, Any]:
         "py_spy": dist("py-spy"),
     }
     if database_url:
-        out["postgresql"] = _run(["psql", database_url, "-Atc", "SHOW server_version"])
+        # psql takes the libpq URL, without SQLAlchemy's driver name
+        plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        out["postgresql"] = _run(["psql", plain, "-Atc", "SHOW server_version"])
     return out
 
 
