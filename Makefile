@@ -38,7 +38,7 @@ bench: system-bench $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check provisioning tests
+	$(BIN)/python -m ruff check provisioning tests bench
 
 # Re-resolve the lock file from pyproject.toml (needs network access to PyPI).
 lock:
