@@ -79,16 +79,23 @@ def init_app(app: Flask) -> None:
 
 def _start_clock() -> None:
     g.request_started = time.perf_counter()
+    g.pop("phone_fetch", None)  # g outlives a request where an app context is shared (tests)
 
 
 def _log_request(response):
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     path = redact(request.path)
-    access_log.info(
-        "%s %s %s %sms %s", request.method, path, response.status_code, duration_ms,
-        request.remote_addr,
-        extra={"method": request.method, "path": path, "status": response.status_code,
-               "duration_ms": duration_ms, "remote_addr": request.remote_addr},
-    )
+    extra = {"method": request.method, "path": path, "status": response.status_code,
+             "duration_ms": duration_ms, "remote_addr": request.remote_addr}
+    fetch = g.get("phone_fetch")  # set by the phones' route: what the phone got
+    if fetch:
+        extra.update(fetch)
+        access_log.info(
+            "%s %s %s %sms %s tenant=%s mac=%s file=%s variant=%s", request.method, path,
+            response.status_code, duration_ms, request.remote_addr, fetch["tenant"],
+            fetch["mac"], fetch["file"], fetch["variant"], extra=extra)
+    else:
+        access_log.info("%s %s %s %sms %s", request.method, path, response.status_code,
+                        duration_ms, request.remote_addr, extra=extra)
     return response
