@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pbx.contacts import Match, contact_host, match_device
 from pbx.core import Contact, CoreUnavailable
@@ -23,6 +24,7 @@ from provisioning.errors import Conflict, ServiceUnavailable
 from provisioning.extensions import db
 from provisioning.journal.recorder import record
 from provisioning.phones.models import DeviceStatus
+from provisioning.sip.models import SipAccount
 from provisioning.sipcore.core import sip_core
 
 REGISTERED, NOT_REGISTERED, UNKNOWN, NO_ACCOUNT = (
@@ -117,7 +119,12 @@ def device_registration(device: Device) -> dict[str, Any]:
 
 def registration_page(args: dict[str, Any]) -> dict[str, Any]:
     """A page of the caller's devices with their registration state: one bulk call."""
-    page = paginate(devices.list_devices(args), args)
+    # Each device needs its employee's SIP account and the tenant's domain: load them with the
+    # page (three queries) instead of three lazy loads per device.
+    stmt = devices.list_devices(args).options(
+        selectinload(Device.employee).selectinload(Employee.sip_account)
+        .selectinload(SipAccount.tenant))
+    page = paginate(stmt, args)
     items: Sequence[Device] = page["items"]
     core = sip_core()
     lookup: Lookup | None = None
