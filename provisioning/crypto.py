@@ -63,7 +63,10 @@ def secret_box() -> SecretBox:
 def generate_password(length: int = 24) -> str:
     """Letters and digits only: phones' web forms and .cfg parsers choke on some punctuation."""
     while True:
-        value = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        # A letter first: a value that starts like a number ("0x...", "1e...") is read as one
+        # by some parsers (sipp takes "0x..." for hex and answers with a wrong digest).
+        value = secrets.choice(string.ascii_letters) + "".join(
+            secrets.choice(_ALPHABET) for _ in range(length - 1))
         if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(
             c.isdigit() for c in value
         ):

@@ -21,3 +21,11 @@ def test_a_token_no_key_opens_is_an_error_not_garbage():
         assert "cannot be decrypted" in str(exc)
     else:
         raise AssertionError("decrypted with the wrong key")
+
+
+def test_generated_sip_passwords_start_with_a_letter_so_no_client_reads_them_as_numbers():
+    from provisioning.crypto import generate_password
+
+    for _ in range(500):  # bounded
+        value = generate_password(24)
+        assert len(value) == 24 and value[0].isalpha() and value.isalnum()
